@@ -1,0 +1,65 @@
+#include "console_shell.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+#include "signals.h"
+
+bool ek_shell_allowed;
+
+void console_tty(char *out, size_t cap)
+{
+	char buf[256];
+	snprintf(out, cap, "/dev/console");
+	FILE *f = fopen("/sys/class/tty/console/active", "re");
+	if (!f)
+		return;
+	if (fgets(buf, sizeof buf, f)) {
+		/* The last name listed is the one /dev/console writes to. */
+		buf[strcspn(buf, "\n")] = '\0';
+		char *last = strrchr(buf, ' ');
+		last = last ? last + 1 : buf;
+		char path[300];
+		snprintf(path, sizeof path, "/dev/%s", last);
+		if (*last && access(path, R_OK | W_OK) == 0)
+			snprintf(out, cap, "%s", path);
+	}
+	fclose(f);
+}
+
+pid_t console_shell_spawn(const char *tty)
+{
+	pid_t pid = fork();
+	if (pid != 0)
+		return pid < 0 ? -errno : pid;
+	signals_reset_for_child();
+	setsid();
+	int fd = open(tty, O_RDWR | O_NOCTTY);
+	if (fd < 0)
+		fd = open("/dev/console", O_RDWR | O_NOCTTY);
+	if (fd >= 0) {
+		ioctl(fd, TIOCSCTTY, 1);
+		dup2(fd, 0);
+		dup2(fd, 1);
+		dup2(fd, 2);
+		if (fd > 2)
+			close(fd);
+	}
+	if (chdir("/root") < 0 && chdir("/") < 0) {
+		/* nowhere better to be */
+	}
+	static char *const env[] = {
+		"HOME=/root", "TERM=vt220", "SHELL=/bin/sh", "USER=root", "LOGNAME=root",
+		"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", NULL,
+	};
+	static char *const argv[] = {"-sh", NULL};
+	execve("/bin/sh", argv, env);
+	static const char msg[] = "ekinit: error: cannot run /bin/sh for the console shell\n";
+	ssize_t w = write(2, msg, sizeof msg - 1);
+	(void)w;
+	_exit(127);
+}

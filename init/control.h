@@ -1,0 +1,27 @@
+/* The control socket PID 1 serves to ekctl: a SOCK_SEQPACKET unix socket, root only (checked with
+ * SO_PEERCRED), non-blocking throughout so a stuck or hostile client cannot stall PID 1. */
+#ifndef EK_CONTROL_H
+#define EK_CONTROL_H
+
+#include "../common/proto.h"
+#include "../common/strbuf.h"
+
+#define EK_CONTROL_CLIENTS 16
+
+/* Executes a parsed request; writes the reply body into out and returns 0 (ok) or -1 (error). */
+typedef int (*control_handler)(const struct ek_request *req, struct strbuf *out, void *ctx);
+
+struct control {
+	int listen_fd;
+	int epoll_fd;
+	int clients[EK_CONTROL_CLIENTS];
+	control_handler handler;
+	void *ctx;
+};
+
+/* Creates the socket at path and registers it with epoll_fd (data.fd = the socket). */
+int control_open(struct control *c, const char *path, int epoll_fd, control_handler h, void *ctx);
+/* Call when fd from epoll belongs to the control server; returns 1 if it did, 0 otherwise. */
+int control_event(struct control *c, int fd);
+
+#endif

@@ -1,0 +1,92 @@
+#include "log.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+bool ek_debug_enabled;
+static int log_fd = 2;
+static char kept[EK_WARN_KEEP][EK_LINE_MAX];
+static unsigned kept_total;
+
+void ek_log_set_fd(int fd)
+{
+	log_fd = fd;
+}
+
+/* One write(2) per line so lines from PID 1 and its children do not interleave mid-line. A failing
+ * console must never stop PID 1, so errors are dropped (dinit's rule: logging drops, never blocks
+ * boot on an error). */
+static void emit(const char *prefix, const char *fmt, va_list ap, bool keep)
+{
+	char line[EK_LINE_MAX];
+	int saved = errno;
+	int n = snprintf(line, sizeof line, "ekinit: %s", prefix);
+	if (n < 0)
+		n = 0;
+	int m = vsnprintf(line + n, sizeof line - (size_t)n - 1, fmt, ap);
+	size_t len = (size_t)n + (m < 0 ? 0 : (size_t)m);
+	if (len > sizeof line - 2)
+		len = sizeof line - 2;
+	if (keep) {
+		memcpy(kept[kept_total % EK_WARN_KEEP], line + 8, len - 8);
+		kept[kept_total % EK_WARN_KEEP][len - 8] = '\0';
+		kept_total++;
+	}
+	line[len++] = '\n';
+	ssize_t w;
+	do {
+		w = write(log_fd, line, len);
+	} while (w < 0 && errno == EINTR);
+	errno = saved;
+}
+
+void ek_info(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	emit("", fmt, ap, false);
+	va_end(ap);
+}
+
+void ek_warn(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	emit("warning: ", fmt, ap, true);
+	va_end(ap);
+}
+
+void ek_err(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	emit("error: ", fmt, ap, true);
+	va_end(ap);
+}
+
+void ek_debug(const char *fmt, ...)
+{
+	if (!ek_debug_enabled)
+		return;
+	va_list ap;
+	va_start(ap, fmt);
+	emit("debug: ", fmt, ap, false);
+	va_end(ap);
+}
+
+size_t ek_log_kept(const char *out[EK_WARN_KEEP])
+{
+	size_t n = kept_total < EK_WARN_KEEP ? kept_total : EK_WARN_KEEP;
+	size_t first = kept_total - n;
+	for (size_t i = 0; i < n; i++)
+		out[i] = kept[(first + i) % EK_WARN_KEEP];
+	return n;
+}
+
+unsigned ek_log_problem_count(void)
+{
+	return kept_total;
+}

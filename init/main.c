@@ -1,0 +1,502 @@
+/* ekinit: PID 1 for diskless Kubernetes nodes.
+ *
+ * main() reads as the boot sequence: a list of named steps, each a timed event in the boot timeline,
+ * then the steady-state loop that reaps, serves the control socket and waits for a shutdown request.
+ * The invariants (docs/architecture.md): PID 1 never exits; a failing step is reported and boot
+ * goes on; nothing in the loop blocks. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/mount.h>
+#include <sys/signalfd.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "cgroups.h"
+#include "cmdline.h"
+#include "confdirs.h"
+#include "console_shell.h"
+#include "control.h"
+#include "fatal.h"
+#include "hostname.h"
+#include "log.h"
+#include "loopback.h"
+#include "modules.h"
+#include "mount_api.h"
+#include "root_move.h"
+#include "shutdown.h"
+#include "signals.h"
+#include "status.h"
+#include "sys.h"
+#include "sysctl.h"
+#include "timeline.h"
+
+#define MOUNTINFO "/proc/self/mountinfo"
+#define BOOT_JSON EK_CONTROL_DIR "/boot.json"
+#define ENV_TIMELINE "EKINIT_TIMELINE"
+#define SHELL_FAST_EXIT_MS 2000
+#define SHELL_FAST_EXITS_MAX 5
+
+struct ekinit {
+	struct ek_cmdline cmd;
+	bool container;
+	bool break_pending;
+	bool reexec;
+	char **argv;
+	char hostname[65];
+	char boot_id[40];
+	const char *state;
+	int sigfd, epfd;
+	struct control ctl;
+	pid_t shell_pid;
+	double shell_started_ms;
+	int shell_fast_exits;
+};
+
+typedef enum ek_result (*step_fn)(struct ekinit *ek, char *detail, size_t cap);
+
+struct step {
+	const char *name;
+	step_fn run;
+};
+
+/* ---- the steps ------------------------------------------------------------------------------ */
+
+static void read_cmdline(struct ekinit *ek, bool report);
+
+static enum ek_result step_cmdline(struct ekinit *ek, char *detail, size_t cap)
+{
+	read_cmdline(ek, true);
+	snprintf(detail, cap, "%s%s%s%s%s", ek->cmd.shell ? "shell " : "", ek->cmd.debug ? "debug " : "",
+		 ek->cmd.brk[0] ? "break=" : "", ek->cmd.brk, ek->cmd.nproblems ? " (with problems, see above)" : "");
+	return ek->cmd.nproblems ? EK_FAILED : EK_OK;
+}
+
+static enum ek_result step_root_move(struct ekinit *ek, char *detail, size_t cap)
+{
+	char type[64] = "";
+	if (ek->container) {
+		snprintf(detail, cap, "container mode");
+		return EK_SKIPPED;
+	}
+	int r = root_is_rootfs(MOUNTINFO);
+	if (r < 0) {
+		snprintf(detail, cap, "cannot tell what / is (%s); staying where we are", strerror(-r));
+		return EK_FAILED;
+	}
+	if (r == 0) {
+		mount_fstype(MOUNTINFO, "/", type, sizeof type);
+		snprintf(detail, cap, "/ is already %s", type);
+		return EK_SKIPPED;
+	}
+	enum ek_result res = root_move(ek->cmd.rootsize, detail, cap);
+	ek->reexec = res == EK_OK;
+	return res;
+}
+
+static enum ek_result step_mount_api(struct ekinit *ek, char *detail, size_t cap)
+{
+	struct ek_mount_result m;
+	char ctl[256] = "";
+	(void)ek;
+	mount_api(MOUNTINFO, &m);
+	int cg = cgroups_delegate("/sys/fs/cgroup", ctl, sizeof ctl);
+	int sh = mount_make_rshared();
+	if (sh < 0)
+		ek_warn("mount-api: making / shared: %s", strerror(-sh));
+	if (cg < 0)
+		ek_warn("mount-api: cgroup controllers: %s", strerror(-cg));
+	snprintf(detail, cap, "%u mounted, %u already there; cgroup controllers: %s%s", m.mounted, m.present,
+		 ctl[0] ? ctl : "none", sh < 0 ? "; / not shared" : "");
+	return m.failed || cg != 0 || sh < 0 ? EK_FAILED : EK_OK;
+}
+
+static enum ek_result step_hostname(struct ekinit *ek, char *detail, size_t cap)
+{
+	char name[256];
+	int r = hostname_read("/etc/hostname", name, sizeof name);
+	if (r == -ENOENT || r == -ENODATA) {
+		snprintf(detail, cap, "no /etc/hostname; keeping '%s'", ek->hostname);
+		return EK_SKIPPED;
+	}
+	if (r == -EINVAL) {
+		snprintf(detail, cap, "/etc/hostname: '%.64s' is not a valid hostname", name);
+		return EK_FAILED;
+	}
+	if (r < 0 || sethostname(name, strlen(name)) < 0) {
+		snprintf(detail, cap, "%s", strerror(r < 0 ? -r : errno));
+		return EK_FAILED;
+	}
+	snprintf(ek->hostname, sizeof ek->hostname, "%s", name);
+	snprintf(detail, cap, "%s", name);
+	return EK_OK;
+}
+
+static enum ek_result step_loopback(struct ekinit *ek, char *detail, size_t cap)
+{
+	(void)ek;
+	int r = loopback_up();
+	if (r < 0) {
+		snprintf(detail, cap, "lo: %s", strerror(-r));
+		return EK_FAILED;
+	}
+	snprintf(detail, cap, "lo up");
+	return EK_OK;
+}
+
+static int add_module_file(const char *path, void *list)
+{
+	int r = modules_read_file(path, list);
+	if (r < 0)
+		ek_warn("%s: %s", path, strerror(-r));
+	return 0;
+}
+
+static enum ek_result step_modules(struct ekinit *ek, char *detail, size_t cap)
+{
+	static struct ek_modlist list;
+	size_t loaded = 0;
+	if (ek->container) {
+		snprintf(detail, cap, "container mode: the host's kernel is not ours to change");
+		return EK_SKIPPED;
+	}
+	list.n = 0;
+	for (size_t i = 0; ek_builtin_modules[i]; i++)
+		modules_add(&list, ek_builtin_modules[i]);
+	int files = confdirs_each(ek_modules_load_dirs, add_module_file, &list);
+	int failed = modules_load(&list, &loaded);
+	struct strbuf sb;
+	sb_init(&sb, detail, cap);
+	sb_printf(&sb, "%zu of %zu loaded (%d files):", loaded, list.n, files < 0 ? 0 : files);
+	for (size_t i = 0; i < list.n; i++)
+		sb_printf(&sb, " %s", list.name[i]);
+	return failed ? EK_FAILED : EK_OK;
+}
+
+struct sysctl_ctx {
+	bool net_only;
+	struct ek_sysctl_result res;
+};
+
+static int apply_sysctl_file(const char *path, void *p)
+{
+	struct sysctl_ctx *c = p;
+	int r = sysctl_apply_file(path, "/proc/sys", c->net_only, &c->res);
+	if (r < 0)
+		ek_warn("%s: %s", path, strerror(-r));
+	return 0;
+}
+
+static enum ek_result step_sysctl(struct ekinit *ek, char *detail, size_t cap)
+{
+	struct sysctl_ctx c = {.net_only = ek->container};
+	int files = confdirs_each(ek_sysctl_dirs, apply_sysctl_file, &c);
+	snprintf(detail, cap, "%u set from %d files, %u failed%s", c.res.applied, files < 0 ? 0 : files,
+		 c.res.failed, ek->container ? ", non-net keys skipped (container mode)" : "");
+	/* Unknown keys are normal across kernel versions: warnings, not a failed step. */
+	return EK_OK;
+}
+
+static const struct step steps[] = {
+	{"cmdline", step_cmdline},   {"root-move", step_root_move}, {"mount-api", step_mount_api},
+	{"hostname", step_hostname}, {"loopback", step_loopback},   {"modules", step_modules},
+	{"sysctl", step_sysctl},
+};
+#define NSTEPS (sizeof steps / sizeof steps[0])
+
+/* ---- helpers -------------------------------------------------------------------------------- */
+
+static void read_cmdline(struct ekinit *ek, bool report)
+{
+	char text[4096] = "";
+	int fd = open("/proc/cmdline", O_RDONLY | O_CLOEXEC);
+	if (fd < 0 && mount_is_mounted(MOUNTINFO, "/proc") != 1) {
+		/* The kernel does not mount /proc for us; this is the first thing that needs it. */
+		mkdir("/proc", 0555);
+		if (ek_sys.mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) == 0)
+			fd = open("/proc/cmdline", O_RDONLY | O_CLOEXEC);
+	}
+	if (fd >= 0) {
+		ssize_t n = read(fd, text, sizeof text - 1);
+		text[n > 0 ? n : 0] = '\0';
+		close(fd);
+	} else if (report) {
+		ek_warn("cmdline: /proc/cmdline: %s; using defaults", strerror(errno));
+	}
+	cmdline_parse(text, &ek->cmd);
+	ek_debug_enabled = ek->cmd.debug;
+	ek_shell_allowed = ek->cmd.shell || ek->cmd.brk[0];
+	bool known = !ek->cmd.brk[0];
+	for (size_t i = 1; i < NSTEPS; i++)
+		if (!strcmp(ek->cmd.brk, steps[i].name))
+			known = true;
+	if (!known && ek->cmd.nproblems < EK_CMDLINE_PROBLEMS_MAX)
+		snprintf(ek->cmd.problems[ek->cmd.nproblems++], sizeof ek->cmd.problems[0],
+			 "ekinit.break=%.40s: no such step (root-move mount-api hostname loopback modules sysctl)",
+			 ek->cmd.brk);
+	ek->break_pending = known && ek->cmd.brk[0];
+	if (report)
+		for (int i = 0; i < ek->cmd.nproblems; i++)
+			ek_warn("cmdline: %s", ek->cmd.problems[i]);
+}
+
+static void wait_for(pid_t pid)
+{
+	pid_t p;
+	while ((p = waitpid(-1, NULL, 0)) != pid)
+		if (p < 0 && errno != EINTR)
+			return;
+}
+
+static void console_tty_or_default(char *tty, size_t cap)
+{
+	console_tty(tty, cap);
+}
+
+static void break_shell(struct ekinit *ek, const char *step)
+{
+	char tty[64];
+	ek->break_pending = false;
+	console_tty_or_default(tty, sizeof tty);
+	ek_info("break before %s: shell started, exit it to resume boot", step);
+	pid_t pid = console_shell_spawn(tty);
+	if (pid < 0)
+		ek_err("break: cannot start a shell: %s", strerror(-pid));
+	else
+		wait_for(pid);
+	ek_info("resuming boot");
+}
+
+static void start_console_shell(struct ekinit *ek)
+{
+	char tty[64];
+	if (!ek->cmd.shell || ek->break_pending || ek->shell_pid > 0 || strcmp(ek->state, "stopping") == 0)
+		return;
+	console_tty_or_default(tty, sizeof tty);
+	pid_t pid = console_shell_spawn(tty);
+	if (pid < 0) {
+		ek_err("console shell: %s", strerror(-pid));
+		return;
+	}
+	if (ek->shell_fast_exits == 0)
+		ek_info("console shell on %s", tty);
+	ek->shell_pid = pid;
+	ek->shell_started_ms = ek_sys.now_ms();
+}
+
+static void shell_exited(struct ekinit *ek)
+{
+	ek->shell_pid = 0;
+	if (ek_sys.now_ms() - ek->shell_started_ms < SHELL_FAST_EXIT_MS) {
+		if (++ek->shell_fast_exits >= SHELL_FAST_EXITS_MAX) {
+			ek_err("console shell exits at once, %d times in a row; not restarting it", SHELL_FAST_EXITS_MAX);
+			return;
+		}
+	} else {
+		ek->shell_fast_exits = 0;
+	}
+	start_console_shell(ek);
+}
+
+static void read_boot_id(struct ekinit *ek)
+{
+	int fd = open("/proc/sys/kernel/random/boot_id", O_RDONLY | O_CLOEXEC);
+	ssize_t n = fd >= 0 ? read(fd, ek->boot_id, sizeof ek->boot_id - 1) : -1;
+	ek->boot_id[n > 0 ? n : 0] = '\0';
+	ek->boot_id[strcspn(ek->boot_id, "\n")] = '\0';
+	if (fd >= 0)
+		close(fd);
+	gethostname(ek->hostname, sizeof ek->hostname - 1);
+}
+
+/* The kernel starts init with the console on fds 0-2 when /dev/console exists; if it did not,
+ * give ourselves one so messages are not lost. */
+static void ensure_console_fds(void)
+{
+	if (fcntl(2, F_GETFD) >= 0)
+		return;
+	int fd = open("/dev/console", O_RDWR | O_NOCTTY | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	for (int i = 0; i < 3; i++)
+		if (fcntl(i, F_GETFD) < 0)
+			dup2(fd, i);
+	if (fd > 2)
+		close(fd);
+}
+
+/* The new root has its own copy of this binary: exec it so the old one's pages are freed, carrying
+ * the timeline along. If that fails we simply go on in this process. */
+static void reexec(struct ekinit *ek)
+{
+	static char tl[EK_EVENTS_MAX * (EK_DETAIL_MAX * 2 + 80)];
+	const char *self = ek->argv[0] && ek->argv[0][0] == '/' ? ek->argv[0] : "/sbin/ekinit";
+	if (timeline_serialize(tl, sizeof tl) < 0 || setenv(ENV_TIMELINE, tl, 1) < 0) {
+		ek_warn("root-move: cannot carry the timeline over; not re-executing");
+		return;
+	}
+	execv(self, ek->argv);
+	ek_warn("root-move: re-executing %s: %s; continuing in the old image", self, strerror(errno));
+	unsetenv(ENV_TIMELINE);
+}
+
+/* ---- control requests ----------------------------------------------------------------------- */
+
+static int pending_shutdown = -1;
+
+static int handle_request(const struct ek_request *req, struct strbuf *out, void *p)
+{
+	struct ekinit *ek = p;
+	switch (req->verb) {
+	case EK_VERB_STATUS: {
+		bool json = req->argc == 1 && !strcmp(req->argv[0], "--json");
+		if (req->argc > 1 || (req->argc == 1 && !json)) {
+			sb_puts(out, "usage: status [--json]");
+			return -1;
+		}
+		struct ek_status s = {.state = ek->state, .boot_id = ek->boot_id, .hostname = ek->hostname,
+				      .container = ek->container, .now_ms = ek_sys.now_ms(),
+				      .rss_kib = status_self_rss_kib()};
+		(json ? status_render_json : status_render_text)(out, &s);
+		return 0;
+	}
+	case EK_VERB_REBOOT:
+	case EK_VERB_POWEROFF:
+	case EK_VERB_HALT:
+		if (req->argc) {
+			sb_printf(out, "%s takes no arguments", proto_verb_name(req->verb));
+			return -1;
+		}
+		pending_shutdown = req->verb == EK_VERB_REBOOT ? EK_REBOOT : req->verb == EK_VERB_POWEROFF ? EK_POWEROFF : EK_HALT;
+		sb_printf(out, "%s started", proto_verb_name(req->verb));
+		return 0;
+	}
+	sb_puts(out, "unknown request");
+	return -1;
+}
+
+/* ---- steady state --------------------------------------------------------------------------- */
+
+static void on_signal(struct ekinit *ek, const struct signalfd_siginfo *si)
+{
+	switch (si->ssi_signo) {
+	case SIGCHLD: {
+		pid_t pid;
+		int status;
+		/* Every child, ours or an orphan reparented to us, is reaped here. */
+		while ((pid = waitpid(-1, &status, WNOHANG)) > 0)
+			if (pid == ek->shell_pid)
+				shell_exited(ek);
+		break;
+	}
+	case SIGTERM:
+	case SIGINT:
+		pending_shutdown = EK_REBOOT;
+		break;
+	case SIGUSR2:
+	case SIGPWR:
+		pending_shutdown = EK_POWEROFF;
+		break;
+	case SIGUSR1:
+		pending_shutdown = EK_HALT;
+		break;
+	default:
+		break;
+	}
+}
+
+static _Noreturn void steady_loop(struct ekinit *ek)
+{
+	for (;;) {
+		struct epoll_event ev[8];
+		int n = epoll_wait(ek->epfd, ev, 8, -1);
+		for (int i = 0; i < n; i++) {
+			if (ev[i].data.fd == ek->sigfd) {
+				struct signalfd_siginfo si;
+				while (read(ek->sigfd, &si, sizeof si) == sizeof si)
+					on_signal(ek, &si);
+			} else {
+				control_event(&ek->ctl, ev[i].data.fd);
+			}
+		}
+		if (pending_shutdown >= 0) {
+			ek->state = "stopping";
+			shutdown_run((enum ek_shutdown)pending_shutdown, ek->sigfd);
+		}
+	}
+}
+
+int main(int argc, char **argv)
+{
+	static struct ekinit ek;
+	(void)argc;
+
+	if (getpid() != 1) {
+		fprintf(stderr, "ekinit: must run as PID 1; to talk to the running one use ekctl\n");
+		return 100;
+	}
+	ensure_console_fds();
+	fatal_install_crash_handlers();
+	umask(022);
+	setenv("PATH", "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", 0);
+	ek.argv = argv;
+	ek.state = "booting";
+	const char *container = getenv("container");
+	ek.container = container && *container;
+	ek.sigfd = signals_setup();
+	if (ek.sigfd < 0)
+		ek_fatal("cannot set up signal handling");
+
+	size_t first = 0;
+	const char *carried = getenv(ENV_TIMELINE);
+	if (carried) {
+		/* Re-executed after the root move: the earlier steps are done. */
+		if (timeline_restore(carried) < 0)
+			ek_warn("the boot timeline carried across the root move was damaged; it starts afresh");
+		unsetenv(ENV_TIMELINE);
+		read_cmdline(&ek, false);
+		for (first = 0; first < NSTEPS && strcmp(steps[first].name, "root-move"); first++)
+			;
+		first++;
+	}
+	for (size_t i = first; i < NSTEPS; i++) {
+		char detail[EK_DETAIL_MAX] = "";
+		if (ek.break_pending && !strcmp(ek.cmd.brk, steps[i].name)) {
+			break_shell(&ek, steps[i].name);
+			start_console_shell(&ek);
+		}
+		timeline_begin(steps[i].name);
+		enum ek_result r = steps[i].run(&ek, detail, sizeof detail);
+		timeline_end(r, detail);
+		if (ek.reexec) {
+			ek.reexec = false;
+			reexec(&ek);
+		}
+		/* The persistent shell starts once the final root and /dev are in place. */
+		if (!strcmp(steps[i].name, "mount-api"))
+			start_console_shell(&ek);
+	}
+
+	read_boot_id(&ek);
+	if (mkdir(EK_CONTROL_DIR, 0755) < 0 && errno != EEXIST)
+		ek_warn("%s: %s", EK_CONTROL_DIR, strerror(errno));
+	ek.epfd = epoll_create1(EPOLL_CLOEXEC);
+	struct epoll_event sev = {.events = EPOLLIN, .data.fd = ek.sigfd};
+	if (ek.epfd < 0 || epoll_ctl(ek.epfd, EPOLL_CTL_ADD, ek.sigfd, &sev) < 0)
+		ek_fatal("cannot set up the event loop");
+	int r = control_open(&ek.ctl, EK_CONTROL_PATH, ek.epfd, handle_request, &ek);
+	if (r < 0)
+		ek_err("control socket %s: %s; ekctl will not reach PID 1 (use -f)", EK_CONTROL_PATH, strerror(-r));
+	timeline_complete();
+	ek.state = "running";
+	r = timeline_write_json(BOOT_JSON, ek.boot_id);
+	if (r < 0)
+		ek_warn("%s: %s", BOOT_JSON, strerror(-r));
+	ek_info("boot complete in %.0f ms", timeline_complete_ms());
+	start_console_shell(&ek);
+	steady_loop(&ek);
+}

@@ -1,0 +1,262 @@
+"""One QEMU virtual machine driven through its serial console.
+
+Every serial line is stamped with the host time since QEMU started and
+written to a log file as it arrives. All deadlines are on the host.
+"""
+
+import os
+import random
+import re
+import signal
+import subprocess
+import threading
+import time
+
+QEMU = os.environ.get("EKINIT_QEMU", "qemu-system-x86_64")
+DEFAULT_CMDLINE = "console=ttyS0 rdinit=/sbin/ekinit panic=-1 loglevel=4"
+PANIC_RE = re.compile(r"Kernel panic")
+ANSI_RE = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]|\x1b[()][A-Z0-9]|\x1b[=>78]")
+
+
+class VMError(AssertionError):
+    """A scenario failure caused by the VM (timeout, panic, exit)."""
+
+
+class VM:
+    def __init__(self, name, kernel, initrd, cmdline="", accel="tcg", memory=256,
+                 log_path=None, extra_args=(), interactive=False):
+        self.name = name
+        self.kernel = kernel
+        self.initrd = initrd
+        self.cmdline = (DEFAULT_CMDLINE + " " + cmdline).strip()
+        self.accel = accel
+        self.memory = memory
+        self.log_path = log_path
+        self.extra_args = list(extra_args)
+        self.lines = []              # [(t, text)] complete lines
+        self.partial = ""            # current incomplete line
+        self.cursor = 0              # expect() searches lines[cursor:]
+        self.panic = None
+        self.proc = None
+        self.t0 = None
+        self._cond = threading.Condition()
+        self._eof = False
+        self._logf = None
+        self._reader = None
+        self._shell_synced = False
+
+    # ------------------------------------------------------------ lifecycle
+    def argv(self):
+        argv = [QEMU, "-accel", self.accel, "-M", "pc", "-m", str(self.memory),
+                "-nodefaults", "-display", "none", "-no-reboot",
+                "-kernel", self.kernel]
+        if self.initrd:
+            argv += ["-initrd", self.initrd]
+        return argv + ["-append", self.cmdline,
+                "-chardev", "stdio,id=con,signal=off", "-serial", "chardev:con",
+                ] + self.extra_args
+
+    def start(self):
+        if self.log_path:
+            os.makedirs(os.path.dirname(self.log_path), exist_ok=True)
+            self._logf = open(self.log_path, "w", buffering=1, errors="replace")
+            self._logf.write("# %s\n" % " ".join(
+                a if " " not in a else "'%s'" % a for a in self.argv()))
+        self.t0 = time.monotonic()
+        self.proc = subprocess.Popen(self.argv(), stdin=subprocess.PIPE,
+                                     stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                     start_new_session=True)
+        self._reader = threading.Thread(target=self._read, daemon=True)
+        self._reader.start()
+        return self
+
+    def elapsed(self):
+        return time.monotonic() - self.t0
+
+    def _add_line(self, text):
+        t = self.elapsed()
+        text = ANSI_RE.sub("", text).replace("\r", "")
+        with self._cond:
+            self.lines.append((t, text))
+            if self.panic is None and PANIC_RE.search(text):
+                self.panic = text
+            self._cond.notify_all()
+        if self._logf:
+            self._logf.write("[%7.3f] %s\n" % (t, text))
+
+    def _read(self):
+        fd = self.proc.stdout.fileno()
+        buf = b""
+        while True:
+            try:
+                chunk = os.read(fd, 4096)
+            except OSError:
+                chunk = b""
+            if not chunk:
+                break
+            buf += chunk
+            while b"\n" in buf:
+                line, buf = buf.split(b"\n", 1)
+                self._add_line(line.decode("utf-8", "replace"))
+            with self._cond:
+                self.partial = ANSI_RE.sub("", buf.decode("utf-8", "replace")).replace("\r", "")
+                self._cond.notify_all()
+        if buf:
+            self._add_line(buf.decode("utf-8", "replace"))
+        with self._cond:
+            self.partial = ""
+            self._eof = True
+            self._cond.notify_all()
+
+    def kill(self):
+        if self.proc and self.proc.poll() is None:
+            try:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        if self.proc:
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                pass
+        self.close()
+
+    def close(self):
+        if self._reader:
+            self._reader.join(5)
+        if self._logf:
+            self._logf.close()
+            self._logf = None
+
+    def wait_exit(self, timeout):
+        """Wait for QEMU to exit on its own; returns its exit status."""
+        try:
+            rc = self.proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            raise VMError("QEMU still running after %.0f s" % timeout)
+        if self._reader:
+            self._reader.join(5)
+        self.check_panic()
+        return rc
+
+    def running(self):
+        return self.proc is not None and self.proc.poll() is None
+
+    # ------------------------------------------------------------- matching
+    def check_panic(self):
+        if self.panic:
+            raise VMError("kernel panic: %s" % self.panic)
+
+    def expect(self, pattern, timeout=60, partial=False):
+        """Wait for a line (after the previous match) matching the regex.
+        With partial=True an incomplete line (a prompt) also matches.
+        Returns the re.Match."""
+        rx = re.compile(pattern)
+        deadline = time.monotonic() + timeout
+        with self._cond:
+            while True:
+                self.check_panic()
+                while self.cursor < len(self.lines):
+                    m = rx.search(self.lines[self.cursor][1])
+                    self.cursor += 1
+                    if m:
+                        return m
+                if partial and self.partial:
+                    m = rx.search(self.partial)
+                    if m:
+                        return m
+                if self._eof:
+                    raise VMError("QEMU exited (status %s) while waiting for /%s/"
+                                  % (self.proc.poll(), pattern))
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise VMError("timeout after %.0f s waiting for /%s/"
+                                  % (timeout, pattern))
+                self._cond.wait(min(left, 1.0))
+
+    def seen(self, pattern):
+        """All matches of the regex anywhere in the log so far."""
+        rx = re.compile(pattern)
+        with self._cond:
+            return [m for m in (rx.search(t) for _, t in self.lines) if m]
+
+    def line_index(self, pattern):
+        """Index of the first line matching the regex, or None."""
+        rx = re.compile(pattern)
+        with self._cond:
+            for i, (_, t) in enumerate(self.lines):
+                if rx.search(t):
+                    return i
+        return None
+
+    # ---------------------------------------------------------------- input
+    def send(self, text):
+        """Type text into the console (no newline added)."""
+        if isinstance(text, str):
+            text = text.encode()
+        try:
+            self.proc.stdin.write(text)
+            self.proc.stdin.flush()
+        except (BrokenPipeError, OSError) as e:
+            raise VMError("cannot write to console: %s" % e)
+
+    @staticmethod
+    def _split(marker):
+        # Typed as "A""B" so the tty's echo of the command line never looks
+        # like the output line we wait for.
+        h = len(marker) // 2
+        return '"%s""%s"' % (marker[:h], marker[h:])
+
+    def sync_shell(self, timeout=60):
+        """Wait until a shell answers on the console: typed input is lost
+        before the shell (or the serial port) is ready, so probe repeatedly."""
+        deadline = time.monotonic() + timeout
+        tag = "SYNC%06d" % random.randrange(10 ** 6)
+        n = 0
+        while True:
+            n += 1
+            marker = "%s-%d" % (tag, n)
+            self.send("\n echo %s\n" % self._split(marker))
+            try:
+                self.expect(r"^%s-\d+$" % tag, min(3 + n, deadline - time.monotonic()))
+                self._shell_synced = True
+                return
+            except VMError:
+                if time.monotonic() >= deadline or not self.running():
+                    self.check_panic()
+                    raise VMError("no shell answered on the console within %.0f s"
+                                  % timeout)
+
+    def exit_shell(self):
+        """Type `exit`: the next run() waits for a new shell to answer."""
+        if not self._shell_synced:
+            self.sync_shell()
+        self.send("exit\n")
+        self._shell_synced = False
+
+    def run_rc(self, cmd, timeout=30):
+        """Run cmd in the console shell; returns (exit status, output)."""
+        if not self._shell_synced:
+            self.sync_shell()
+        tok = "%08x" % random.getrandbits(32)
+        begin, end = "BEGIN-" + tok, "END-" + tok
+        self.send(" echo %s; %s; echo %s-$?\n" % (self._split(begin), cmd, self._split(end)))
+        self.expect(r"^%s$" % begin, timeout)
+        start = self.cursor
+        m = self.expect(r"%s-(\d+)$" % end, timeout)
+        with self._cond:
+            out = [t for _, t in self.lines[start:self.cursor - 1]]
+            last = self.lines[self.cursor - 1][1]
+        # output without a trailing newline ends up in front of the END marker
+        head = last[:m.start()]
+        if head:
+            out.append(head)
+        return int(m.group(1)), "\n".join(out)
+
+    def run(self, cmd, timeout=30):
+        """Run cmd in the console shell and return its output; fails the
+        scenario if it exits non-zero."""
+        rc, out = self.run_rc(cmd, timeout)
+        if rc != 0:
+            raise VMError("guest command failed (exit %d): %s\n%s" % (rc, cmd, out))
+        return out

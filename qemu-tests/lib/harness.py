@@ -1,0 +1,258 @@
+"""Scenario discovery, accelerator choice, and the runner behind
+qemu-tests/run and qemu-tests/demo."""
+
+import argparse
+import concurrent.futures
+import importlib.util
+import os
+import subprocess
+import sys
+import threading
+import time
+import traceback
+
+import ekvm
+import nodeimage
+
+REPO = nodeimage.REPO
+QT = nodeimage.QT
+SCENARIOS = os.path.join(QT, "scenarios")
+LOGS = os.path.join(REPO, "build", "qemu-logs")
+
+
+class Failure(AssertionError):
+    pass
+
+
+# ---------------------------------------------------------------- accelerator
+
+def choose_accel(kernel, log=print):
+    """EKINIT_ACCEL=tcg|kvm wins; otherwise a cached verdict of a KVM probe
+    (boot with KVM, first serial output within 15 s, hard deadline)."""
+    env = os.environ.get("EKINIT_ACCEL")
+    if env:
+        return env
+    if not os.access("/dev/kvm", os.R_OK | os.W_OK):
+        return "tcg"
+    verdict_file = os.path.join(nodeimage.mk.cache_dir(), "accel")
+    if os.path.exists(verdict_file):
+        with open(verdict_file) as f:
+            v = f.read().strip()
+        if v in ("tcg", "kvm"):
+            return v
+    log("probing KVM (hard deadline 15 s)...")
+    # Guest output only: QEMU's own warnings (stderr) also land in vm.lines.
+    vm = ekvm.VM("kvm-probe", kernel, None, accel="kvm", cmdline="loglevel=7")
+    verdict = "tcg"
+    try:
+        vm.start()
+        vm.expect(r"Linux version|^\[\s*\d+\.\d+\] ", 15)
+        verdict = "kvm"
+    except ekvm.VMError:
+        pass
+    finally:
+        vm.kill()
+    log("KVM %s; using %s (cached in %s)" % ("works" if verdict == "kvm" else "does not work",
+                                           verdict, verdict_file))
+    with open(verdict_file, "w") as f:
+        f.write(verdict + "\n")
+    return verdict
+
+
+# ------------------------------------------------------------------ scenarios
+
+class Scenario:
+    def __init__(self, name, path):
+        self.name = name
+        self.path = path
+        spec = importlib.util.spec_from_file_location("scenario_" + name.replace("-", "_"), path)
+        self.module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(self.module)
+        doc = (self.module.__doc__ or "").strip()
+        self.description = doc.splitlines()[0] if doc else ""
+
+
+def discover():
+    out = {}
+    for fn in sorted(os.listdir(SCENARIOS)):
+        if fn.endswith(".py") and not fn.startswith("_"):
+            name = fn[:-3].replace("_", "-")
+            out[name] = Scenario(name, os.path.join(SCENARIOS, fn))
+    return out
+
+
+class Context:
+    """What a scenario's run(t) gets: boot VMs, check things. Every VM it
+    boots is killed in teardown, whatever happens."""
+
+    def __init__(self, name, image, accel, keep_logs):
+        self.name = name
+        self.image = image
+        self.accel = accel
+        self.vms = []
+        self.log_paths = []
+
+    def boot(self, cmdline="", memory=256):
+        n = len(self.vms) + 1
+        log = os.path.join(LOGS, self.name + ("" if n == 1 else "-%d" % n) + ".log")
+        vm = ekvm.VM(self.name, self.image.kernel, self.image.initrd, cmdline=cmdline,
+                     accel=self.accel, memory=memory, log_path=log)
+        self.vms.append(vm)
+        self.log_paths.append(log)
+        return vm.start()
+
+    @staticmethod
+    def check(cond, msg):
+        if not cond:
+            raise Failure(msg)
+
+    def teardown(self):
+        for vm in self.vms:
+            vm.kill()
+
+
+def run_one(sc, image, accel, keep_logs):
+    t = Context(sc.name, image, accel, keep_logs)
+    t0 = time.monotonic()
+    reason = None
+    try:
+        sc.module.run(t)
+        for vm in t.vms:
+            vm.check_panic()
+    except AssertionError as e:
+        reason = str(e).strip() or "assertion failed"
+        tb = traceback.extract_tb(e.__traceback__)
+        where = [f for f in tb if f.filename == sc.path]
+        if where:
+            reason += " [%s:%d]" % (os.path.basename(sc.path), where[-1].lineno)
+    except Exception as e:  # a bug in the scenario or harness: still a FAIL
+        reason = "%s: %s" % (type(e).__name__, e)
+        reason += "\n" + traceback.format_exc()
+    finally:
+        t.teardown()
+    dt = time.monotonic() - t0
+    if reason is None and not keep_logs:
+        for p in t.log_paths:
+            if os.path.exists(p):
+                os.unlink(p)
+    return reason, dt, t.log_paths
+
+
+# --------------------------------------------------------------------- build
+
+def make_all(log=print):
+    """Build build/ekinit and build/ekctl with the project's Makefile."""
+    if not os.path.exists(os.path.join(REPO, "Makefile")):
+        log("make: no Makefile yet, skipping the build")
+        return
+    p = subprocess.run(["make", "-s", "-C", REPO, "all"], stdout=subprocess.PIPE,
+                       stderr=subprocess.STDOUT, text=True)
+    if p.returncode != 0:
+        if "No rule to make target 'all'" in p.stdout:
+            log("make: no 'all' target yet, skipping the build")
+            return
+        sys.stdout.write(p.stdout)
+        raise SystemExit("make -s -C %s all failed (exit %d)" % (REPO, p.returncode))
+    if p.stdout.strip():
+        sys.stdout.write(p.stdout)
+
+
+def binaries(args):
+    ekinit = args.ekinit or os.path.join(REPO, "build", "ekinit")
+    ekctl = args.ekctl or os.path.join(REPO, "build", "ekctl")
+    for p in (ekinit, ekctl):
+        if not os.path.exists(p):
+            raise SystemExit("missing %s (build it with make, or pass --ekinit/--ekctl)" % p)
+    return ekinit, ekctl
+
+
+def build_image(args):
+    ekinit, ekctl = binaries(args)
+    out = nodeimage.OUT
+    if args.ekinit or args.ekctl:      # keep build/qemu for build/ekinit
+        out += "-custom"
+    return nodeimage.build(ekinit, ekctl, out=out)
+
+
+def common_args(ap):
+    ap.add_argument("--ekinit", help="ekinit binary to install (default build/ekinit)")
+    ap.add_argument("--ekctl", help="ekctl binary to install (default build/ekctl)")
+    ap.add_argument("--no-make", action="store_true", help="do not run make first")
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(prog="qemu-tests/run",
+                                 description="Run ekinit's QEMU scenarios.")
+    ap.add_argument("scenarios", nargs="*", metavar="SCENARIO")
+    ap.add_argument("--list", action="store_true", help="list scenarios and exit")
+    ap.add_argument("-j", "--jobs", type=int, default=2, help="parallel VMs (default 2)")
+    ap.add_argument("--keep-logs", action="store_true",
+                    help="keep console logs of passing scenarios too")
+    common_args(ap)
+    args = ap.parse_args(argv)
+
+    scenarios = discover()
+    if args.list:
+        w = max(len(n) for n in scenarios)
+        for n, sc in scenarios.items():
+            print("%-*s  %s" % (w, n, sc.description))
+        return 0
+    names = args.scenarios or list(scenarios)
+    unknown = [n for n in names if n not in scenarios]
+    if unknown:
+        print("unknown scenario(s): %s (see --list)" % " ".join(unknown), file=sys.stderr)
+        return 2
+
+    if not args.no_make:
+        make_all()
+    image = build_image(args)
+    accel = choose_accel(image.kernel)
+    os.makedirs(LOGS, exist_ok=True)
+
+    passed = failed = 0
+    lock = threading.Lock()
+    t0 = time.monotonic()
+
+    def job(name):
+        nonlocal passed, failed
+        reason, dt, logs = run_one(scenarios[name], image, accel, args.keep_logs)
+        with lock:
+            if reason is None:
+                passed += 1
+                print("PASS %s (%.1f s)" % (name, dt), flush=True)
+            else:
+                failed += 1
+                logs = [os.path.relpath(p, os.getcwd()) for p in logs if os.path.exists(p)]
+                print("FAIL %s: %s (log: %s)" % (name, reason, ", ".join(logs) or "none"),
+                      flush=True)
+
+    with concurrent.futures.ThreadPoolExecutor(max(1, args.jobs)) as ex:
+        for f in [ex.submit(job, n) for n in names]:
+            f.result()
+    print("# %d scenario(s) in %.1f s, accel %s" % (len(names), time.monotonic() - t0, accel))
+    print("%d passed, %d failed" % (passed, failed))
+    return 1 if failed else 0
+
+
+def demo(argv=None):
+    ap = argparse.ArgumentParser(prog="qemu-tests/demo",
+                                 description="Boot the test node image interactively.")
+    ap.add_argument("--append", default="", help="extra kernel command line")
+    ap.add_argument("-m", "--memory", type=int, default=256)
+    common_args(ap)
+    args = ap.parse_args(argv)
+    if not args.no_make:
+        make_all()
+    image = build_image(args)
+    accel = choose_accel(image.kernel)
+    vm = ekvm.VM("demo", image.kernel, image.initrd,
+                 cmdline=("ekinit.shell=1 " + args.append).strip(),
+                 accel=accel, memory=args.memory)
+    argv = vm.argv()
+    i = argv.index("-chardev")
+    argv[i:i + 4] = ["-serial", "mon:stdio"]
+    print("Booting node image (%s). Quit QEMU: Ctrl-A then X.  "
+          "QEMU monitor: Ctrl-A then C.  Inside: poweroff." % accel)
+    print("$ " + " ".join(a if " " not in a else "'%s'" % a for a in argv))
+    sys.stdout.flush()
+    os.execvp(argv[0], argv)

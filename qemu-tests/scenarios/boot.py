@@ -1,0 +1,72 @@
+"""Full boot: tmpfs root (rshared, rootfs emptied), API mounts, cgroups, modules, sysctls, boot.json, ekctl status."""
+
+import json
+
+from checks import STEPS, wait_boot, mounts, loaded_modules
+
+
+def run(t):
+    vm = t.boot("ekinit.shell=1")
+    steps = wait_boot(t, vm)
+    t.check(vm.seen(r"ekinit: console shell on /dev/ttyS0"), "no 'console shell' line")
+
+    # API filesystems
+    m = mounts(vm)
+    want = {"/proc": "proc", "/sys": "sysfs", "/dev": ("devtmpfs", "tmpfs"),
+            "/dev/pts": "devpts", "/dev/shm": "tmpfs", "/run": "tmpfs",
+            "/sys/fs/cgroup": "cgroup2", "/sys/fs/bpf": "bpf"}
+    for mp, fs in want.items():
+        fs = fs if isinstance(fs, tuple) else (fs,)
+        t.check(m.get(mp) in fs, "%s mounted as %s, expected %s" % (mp, m.get(mp), "|".join(fs)))
+
+    # / is a tmpfs (not the initramfs rootfs) and shared
+    t.check(m.get("/") == "tmpfs", "/ is %s, expected tmpfs" % m.get("/"))
+    info = vm.run("awk '$5 == \"/\"' /proc/self/mountinfo")
+    t.check("shared:" in info, "/ is not shared: %s" % info)
+
+    # the rootfs copy was freed: tmpfs-backed pages (Shmem) hold ~1 copy
+    result, detail = steps["root-move"]
+    t.check(result == "ok" and "rootfs emptied" in detail,
+            "root-move did not report an emptied rootfs: %s %s" % (result, detail))
+    shmem_kb = int(vm.run("awk '/^Shmem:/ {print $2}' /proc/meminfo").strip())
+    limit_kb = 1.5 * t.image.size / 1024
+    t.check(shmem_kb < limit_kb, "Shmem %d KiB >= 1.5 x image (%d KiB): rootfs not freed?"
+            % (shmem_kb, limit_kb))
+
+    # cgroup2 controllers all delegated to children
+    ctrl = vm.run("cat /sys/fs/cgroup/cgroup.controllers").split()
+    sub = vm.run("cat /sys/fs/cgroup/cgroup.subtree_control").split()
+    missing = [c for c in ctrl if c not in sub]
+    t.check(ctrl and not missing, "controllers %s not in subtree_control %s" % (missing, sub))
+
+    # hostname and loopback
+    t.check(vm.run("cat /proc/sys/kernel/hostname").strip() == "node1", "hostname is not node1")
+    flags = int(vm.run("cat /sys/class/net/lo/flags").strip(), 16)
+    t.check(flags & 1, "lo is not up (flags %#x)" % flags)
+
+    # modules (built-in list + modules-load.d) and sysctls (after modules)
+    mods = loaded_modules(vm)
+    for mod in ("overlay", "br_netfilter", "dummy"):
+        t.check(mod in mods, "module %s not loaded (have %s)" % (mod, sorted(mods)))
+    v = vm.run("cat /proc/sys/net/bridge/bridge-nf-call-iptables").strip()
+    t.check(v == "1", "net.bridge.bridge-nf-call-iptables = %s, expected 1" % v)
+    v = vm.run("cat /proc/sys/vm/swappiness").strip()
+    t.check(v == "33", "vm.swappiness = %s, expected 33" % v)
+    t.check(vm.seen(r"ekinit: warning: .*no_such_key_for_test"),
+            "no warning about kernel.no_such_key_for_test")
+
+    # boot timeline
+    boot = json.loads(vm.run("cat /run/ekinit/boot.json"))
+    t.check("boot_id" in boot and "complete_ms" in boot, "boot.json lacks boot_id/complete_ms")
+    order = [e["step"] for e in boot["events"] if e.get("step") in STEPS]
+    t.check(order == STEPS, "boot.json steps %s, expected %s" % (order, STEPS))
+    for e in boot["events"]:
+        for k in ("start_ms", "duration_ms", "result"):
+            t.check(k in e, "boot.json event %s lacks %s" % (e, k))
+
+    # ekctl
+    out = vm.run("ekctl status")
+    t.check("state: running" in out, "ekctl status says no 'state: running':\n" + out)
+    st = json.loads(vm.run("ekctl status --json"))
+    t.check(st.get("state") == "running" and "events" in st,
+            "ekctl status --json: %s" % json.dumps(st)[:300])

@@ -1,0 +1,25 @@
+"""Orphaned processes are reparented to ekinit and reaped: no zombies remain."""
+
+from checks import wait_boot
+
+
+def run(t):
+    vm = t.boot("ekinit.shell=1")
+    wait_boot(t, vm)
+    vm.run("rm -f /tmp/orphan.pids; "
+           "sh -c 'for i in 1 2 3; do sleep 1 & echo $! >> /tmp/orphan.pids; done'")
+    pids = vm.run("cat /tmp/orphan.pids").split()
+    t.check(len(pids) == 3, "expected 3 orphan pids, got %s" % pids)
+    for pid in pids:
+        # while it still runs, its parent must be PID 1 (the shell's child exited)
+        ppid = vm.run("awk '/^PPid:/ {print $2}' /proc/%s/status 2>/dev/null; true" % pid)
+        t.check(ppid.strip() in ("", "1"), "orphan %s has parent %s, not 1" % (pid, ppid))
+    # a zombie keeps /proc/PID; only reaping removes it. Bounded guest loop,
+    # host deadline.
+    for pid in pids:
+        rc, out = vm.run_rc("i=0; while [ -e /proc/%s ] && [ $i -lt 100 ]; do "
+                            "sleep 0.2; i=$((i+1)); done; [ ! -e /proc/%s ] || "
+                            "cat /proc/%s/status" % (pid, pid, pid), timeout=60)
+        t.check(rc == 0, "orphan %s was not reaped:\n%s" % (pid, out))
+    zombies = vm.run("grep -l '^State:.*Z' /proc/[0-9]*/status 2>/dev/null; true")
+    t.check(not zombies.strip(), "zombie processes remain: %s" % zombies)

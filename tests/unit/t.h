@@ -1,0 +1,90 @@
+/* A minimal unit-test harness: each test_*.c defines TEST functions and lists them in main() with
+ * T_RUN. A test stops at its first failed check. The program prints one line per test and exits
+ * non-zero when any failed; tests/unit/run adds the counts up. */
+#ifndef EK_T_H
+#define EK_T_H
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int t_failed_now, t_passed, t_failed;
+
+#define TEST(name) static void name(void)
+
+#define T_FAIL(...)                                                                                \
+	do {                                                                                       \
+		printf("  %s:%d: ", __FILE__, __LINE__);                                             \
+		printf(__VA_ARGS__);                                                               \
+		printf("\n");                                                                      \
+		t_failed_now = 1;                                                                  \
+		return;                                                                            \
+	} while (0)
+
+#define T_ASSERT(cond)                                                                             \
+	do {                                                                                       \
+		if (!(cond))                                                                       \
+			T_FAIL("assertion failed: %s", #cond);                                     \
+	} while (0)
+
+#define T_EQ_INT(a, b)                                                                             \
+	do {                                                                                       \
+		long long t_a = (long long)(a), t_b = (long long)(b);                              \
+		if (t_a != t_b)                                                                    \
+			T_FAIL("%s == %lld, expected %s == %lld", #a, t_a, #b, t_b);               \
+	} while (0)
+
+#define T_EQ_STR(a, b)                                                                             \
+	do {                                                                                       \
+		const char *t_a = (a), *t_b = (b);                                                 \
+		if (strcmp(t_a, t_b))                                                              \
+			T_FAIL("%s is \"%s\", expected \"%s\"", #a, t_a, t_b);                     \
+	} while (0)
+
+#define T_CONTAINS(hay, needle)                                                                    \
+	do {                                                                                       \
+		const char *t_h = (hay), *t_n = (needle);                                          \
+		if (!strstr(t_h, t_n))                                                             \
+			T_FAIL("%s does not contain \"%s\": \"%s\"", #hay, t_n, t_h);              \
+	} while (0)
+
+#define T_RUN(fn)                                                                                  \
+	do {                                                                                       \
+		t_failed_now = 0;                                                                  \
+		fn();                                                                              \
+		if (t_failed_now) {                                                                \
+			t_failed++;                                                                \
+			printf("FAIL %s\n", #fn);                                                  \
+		} else {                                                                           \
+			t_passed++;                                                                \
+			printf("ok %s\n", #fn);                                                    \
+		}                                                                                  \
+	} while (0)
+
+#define T_END() (printf("%d passed, %d failed\n", t_passed, t_failed), t_failed ? 1 : 0)
+
+/* A fresh temporary directory for a test; removed by t_rmtree. */
+static inline char *t_tmpdir(char *buf, size_t cap)
+{
+	snprintf(buf, cap, "/tmp/ekinit-test-XXXXXX");
+	return mkdtemp(buf);
+}
+
+static inline void t_write(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+	if (f) {
+		fputs(text, f);
+		fclose(f);
+	}
+}
+
+static inline void t_rmtree(const char *dir)
+{
+	char cmd[600];
+	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+	if (system(cmd) != 0)
+		fprintf(stderr, "could not remove %s\n", dir);
+}
+
+#endif
