@@ -11,8 +11,9 @@ WARN += $(shell $(CC) -Werror -Wno-format-truncation -x c -c /dev/null -o /dev/n
 CFLAGS ?= -O2 -g
 CFLAGS += -std=c17 -D_GNU_SOURCE $(WARN)
 # PID 1 links only these two libraries; no libcurl, no cJSON (checked by `make check-links`).
-INIT_LIBS := $(shell $(PKG_CONFIG) --libs mount libkmod)
-INIT_CFLAGS := $(shell $(PKG_CONFIG) --cflags mount libkmod)
+# Recursive (=) so pkg-config runs after tools/ensure-deps has installed the -dev packages.
+INIT_LIBS = $(shell $(PKG_CONFIG) --libs mount libkmod)
+INIT_CFLAGS = $(shell $(PKG_CONFIG) --cflags mount libkmod)
 
 COMMON_SRC := common/strbuf.c common/proto.c
 INIT_SRC := $(wildcard init/*.c) $(COMMON_SRC)
@@ -22,7 +23,12 @@ EKCTL_SRC := ekctl/ekctl.c $(COMMON_SRC)
 .PHONY: all clean check unit qemu-check demo check-links check-clang bench
 all: $(BUILD)/ekinit $(BUILD)/ekctl
 
-$(BUILD)/obj/%.o: %.c
+# The Debian packages the build and the tests need (tools/debian-packages), installed when missing.
+$(BUILD)/.deps-ok: tools/debian-packages tools/ensure-deps
+	@tools/ensure-deps
+	@mkdir -p $(dir $@) && touch $@
+
+$(BUILD)/obj/%.o: %.c | $(BUILD)/.deps-ok
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(INIT_CFLAGS) -MMD -MP -c -o $@ $<
 
@@ -37,7 +43,7 @@ $(BUILD)/ekctl: $(EKCTL_SRC:%.c=$(BUILD)/obj/%.o)
 SAN := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/unit/%)
-$(BUILD)/unit/%: tests/unit/%.c tests/unit/t.h $(INIT_LIB_SRC) $(wildcard init/*.h common/*.h)
+$(BUILD)/unit/%: tests/unit/%.c tests/unit/t.h $(INIT_LIB_SRC) $(wildcard init/*.h common/*.h) | $(BUILD)/.deps-ok
 	@mkdir -p $(dir $@)
 	$(CC) -std=c17 -D_GNU_SOURCE $(WARN) -O1 -g $(SAN) $(INIT_CFLAGS) -o $@ $< $(INIT_LIB_SRC) $(INIT_LIBS)
 

@@ -425,7 +425,7 @@ static _Noreturn void steady_loop(struct ekinit *ek)
 		}
 		if (pending_shutdown >= 0) {
 			ek->state = "stopping";
-			shutdown_run((enum ek_shutdown)pending_shutdown, ek->sigfd);
+			shutdown_run((enum ek_shutdown)pending_shutdown, ek->sigfd, ek->shell_pid);
 		}
 	}
 }

@@ -66,9 +66,11 @@ static void unmount_all(void)
 	mnt_unref_table(tb);
 }
 
-_Noreturn void shutdown_run(enum ek_shutdown kind, int sigfd)
+_Noreturn void shutdown_run(enum ek_shutdown kind, int sigfd, pid_t console_sid)
 {
 	ek_info("shutdown: %s", shutdown_name(kind));
+	if (console_sid > 0)
+		ek_sys.kill(-console_sid, SIGHUP);
 	ek_sys.kill(-1, SIGTERM);
 	ek_sys.kill(-1, SIGCONT);
 	if (!reap_until(sigfd, -1, ek_sys.now_ms() + TERM_DEADLINE_MS)) {

@@ -17,7 +17,7 @@ import nodeimage
 REPO = nodeimage.REPO
 QT = nodeimage.QT
 SCENARIOS = os.path.join(QT, "scenarios")
-LOGS = os.path.join(REPO, "build", "qemu-logs")
+LOGS = os.environ.get("EKINIT_QEMU_LOGS") or os.path.join(REPO, "build", "qemu-logs")
 
 
 class Failure(AssertionError):
