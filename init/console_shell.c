@@ -10,6 +10,8 @@
 #include "signals.h"
 
 bool ek_shell_allowed;
+char ek_console_path[64] = "/dev/console";
+volatile pid_t ek_console_sid;
 
 void console_tty(char *out, size_t cap)
 {
@@ -25,8 +27,10 @@ void console_tty(char *out, size_t cap)
 		last = last ? last + 1 : buf;
 		char path[300];
 		snprintf(path, sizeof path, "/dev/%s", last);
-		if (*last && access(path, R_OK | W_OK) == 0)
+		if (*last && access(path, R_OK | W_OK) == 0) {
 			snprintf(out, cap, "%s", path);
+			snprintf(ek_console_path, sizeof ek_console_path, "%s", path);
+		}
 	}
 	fclose(f);
 }

@@ -10,6 +10,10 @@
 
 /* Whether shells may be offered at all (ekinit.shell=1 or a break); read by the fatal path. */
 extern bool ek_shell_allowed;
+/* The console tty and the session of the running console shell (0: none), kept where the crash
+ * path can read them without calling anything unsafe in a signal handler. */
+extern char ek_console_path[64];
+extern volatile pid_t ek_console_sid;
 
 /* The tty behind /dev/console, e.g. /dev/ttyS0; falls back to /dev/console. */
 void console_tty(char *out, size_t cap);

@@ -1,5 +1,6 @@
 #include "fatal.h"
 
+#include <errno.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/reboot.h>
@@ -21,11 +22,14 @@ static void say(const char *a, const char *b)
 static _Noreturn void last_resort(void)
 {
 	if (ek_shell_allowed) {
+		/* A console shell may already run: hang it up so only one shell reads the console. */
+		if (ek_console_sid > 0)
+			kill(-ek_console_sid, SIGHUP);
 		say("ekinit: starting a console shell; exit it to reboot\n", NULL);
-		pid_t pid = console_shell_spawn("/dev/console");
-		if (pid > 0)
-			while (waitpid(-1, NULL, 0) != pid) {
-			}
+		pid_t pid = console_shell_spawn(ek_console_path);
+		pid_t p = 0;
+		while (pid > 0 && p != pid && !(p < 0 && errno != EINTR))
+			p = waitpid(-1, NULL, 0);
 	}
 	for (int i = EK_FATAL_COUNTDOWN; i > 0; i--) {
 		char n[32] = "ekinit: reboot in ";

@@ -252,16 +252,11 @@ static void wait_for(pid_t pid)
 			return;
 }
 
-static void console_tty_or_default(char *tty, size_t cap)
-{
-	console_tty(tty, cap);
-}
-
 static void break_shell(struct ekinit *ek, const char *step)
 {
 	char tty[64];
 	ek->break_pending = false;
-	console_tty_or_default(tty, sizeof tty);
+	console_tty(tty, sizeof tty);
 	ek_info("break before %s: shell started, exit it to resume boot", step);
 	pid_t pid = console_shell_spawn(tty);
 	if (pid < 0)
@@ -276,7 +271,7 @@ static void start_console_shell(struct ekinit *ek)
 	char tty[64];
 	if (!ek->cmd.shell || ek->break_pending || ek->shell_pid > 0 || strcmp(ek->state, "stopping") == 0)
 		return;
-	console_tty_or_default(tty, sizeof tty);
+	console_tty(tty, sizeof tty);
 	pid_t pid = console_shell_spawn(tty);
 	if (pid < 0) {
 		ek_err("console shell: %s", strerror(-pid));
@@ -285,12 +280,14 @@ static void start_console_shell(struct ekinit *ek)
 	if (ek->shell_fast_exits == 0)
 		ek_info("console shell on %s", tty);
 	ek->shell_pid = pid;
+	ek_console_sid = pid; /* the shell is its own session leader */
 	ek->shell_started_ms = ek_sys.now_ms();
 }
 
 static void shell_exited(struct ekinit *ek)
 {
 	ek->shell_pid = 0;
+	ek_console_sid = 0;
 	if (ek_sys.now_ms() - ek->shell_started_ms < SHELL_FAST_EXIT_MS) {
 		if (++ek->shell_fast_exits >= SHELL_FAST_EXITS_MAX) {
 			ek_err("console shell exits at once, %d times in a row; not restarting it", SHELL_FAST_EXITS_MAX);

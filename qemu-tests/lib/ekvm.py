@@ -4,6 +4,7 @@ Every serial line is stamped with the host time since QEMU started and
 written to a log file as it arrives. All deadlines are on the host.
 """
 
+import atexit
 import os
 import random
 import re
@@ -16,6 +17,21 @@ QEMU = os.environ.get("EKINIT_QEMU", "qemu-system-x86_64")
 DEFAULT_CMDLINE = "console=ttyS0 rdinit=/sbin/ekinit panic=-1 loglevel=4"
 PANIC_RE = re.compile(r"Kernel panic")
 ANSI_RE = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]|\x1b[()][A-Z0-9]|\x1b[=>78]")
+
+
+_live = set()          # started VMs not yet killed, for kill_all()
+_live_lock = threading.Lock()
+
+
+def kill_all():
+    """Kill every QEMU still running (on Ctrl-C or exit of the harness)."""
+    with _live_lock:
+        vms = list(_live)
+    for vm in vms:
+        vm.kill()
+
+
+atexit.register(kill_all)
 
 
 class VMError(AssertionError):
@@ -66,6 +82,8 @@ class VM:
         self.proc = subprocess.Popen(self.argv(), stdin=subprocess.PIPE,
                                      stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                                      start_new_session=True)
+        with _live_lock:
+            _live.add(self)
         self._reader = threading.Thread(target=self._read, daemon=True)
         self._reader.start()
         return self
@@ -109,6 +127,8 @@ class VM:
             self._cond.notify_all()
 
     def kill(self):
+        with _live_lock:
+            _live.discard(self)
         if self.proc and self.proc.poll() is None:
             try:
                 os.killpg(self.proc.pid, signal.SIGKILL)
@@ -125,8 +145,18 @@ class VM:
         if self._reader:
             self._reader.join(5)
         if self._logf:
+            if self.proc and self.proc.returncode is not None:
+                self._logf.write("# QEMU exit status %s after %.1f s\n"
+                                 % (self.proc.returncode, self.elapsed()))
             self._logf.close()
             self._logf = None
+
+    def note(self, text):
+        """Append a harness note (e.g. the failure reason) to the log."""
+        if self.log_path:
+            with open(self.log_path, "a") as f:
+                for line in text.splitlines():
+                    f.write("# " + line + "\n")
 
     def wait_exit(self, timeout):
         """Wait for QEMU to exit on its own; returns its exit status."""

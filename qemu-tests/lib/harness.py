@@ -131,6 +131,9 @@ def run_one(sc, image, accel, keep_logs):
     finally:
         t.teardown()
     dt = time.monotonic() - t0
+    if reason is not None:
+        for vm in t.vms:
+            vm.note("FAIL: " + reason)
     if reason is None and not keep_logs:
         for p in t.log_paths:
             if os.path.exists(p):
@@ -223,12 +226,22 @@ def main(argv=None):
             else:
                 failed += 1
                 logs = [os.path.relpath(p, os.getcwd()) for p in logs if os.path.exists(p)]
-                print("FAIL %s: %s (log: %s)" % (name, reason, ", ".join(logs) or "none"),
+                short = " | ".join(l.strip() for l in reason.splitlines() if l.strip())
+                if len(short) > 400:
+                    short = short[:400] + " ..."
+                print("FAIL %s: %s (log: %s)" % (name, short, ", ".join(logs) or "none"),
                       flush=True)
 
-    with concurrent.futures.ThreadPoolExecutor(max(1, args.jobs)) as ex:
+    ex = concurrent.futures.ThreadPoolExecutor(max(1, args.jobs))
+    try:
         for f in [ex.submit(job, n) for n in names]:
             f.result()
+    except KeyboardInterrupt:
+        ex.shutdown(wait=False, cancel_futures=True)
+        ekvm.kill_all()
+        print("interrupted; %d passed, %d failed" % (passed, failed))
+        os._exit(130)
+    ex.shutdown()
     print("# %d scenario(s) in %.1f s, accel %s" % (len(names), time.monotonic() - t0, accel))
     print("%d passed, %d failed" % (passed, failed))
     return 1 if failed else 0

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static int t_failed_now, t_passed, t_failed;
 
@@ -85,6 +86,34 @@ static inline void t_rmtree(const char *dir)
 	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
 	if (system(cmd) != 0)
 		fprintf(stderr, "could not remove %s\n", dir);
+}
+
+/* Reads a whole (small) file into buf, NUL-terminated; returns its length or -1. */
+static inline long t_read(const char *path, char *buf, size_t cap)
+{
+	FILE *f = fopen(path, "rb");
+	if (!f)
+		return -1;
+	size_t n = fread(buf, 1, cap - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	return (long)n;
+}
+
+/* Reads what is waiting in a non-blocking pipe (e.g. captured ekinit log lines), NUL-terminated. */
+static inline size_t t_drain(int fd, char *buf, size_t cap)
+{
+	size_t n = 0;
+	for (;;) {
+		if (n + 1 >= cap)
+			break;
+		long r = (long)read(fd, buf + n, cap - 1 - n);
+		if (r <= 0)
+			break;
+		n += (size_t)r;
+	}
+	buf[n] = '\0';
+	return n;
 }
 
 #endif
