@@ -16,6 +16,13 @@ void ek_log_set_fd(int fd)
 	log_fd = fd;
 }
 
+static void keep_line(const char *s, size_t len)
+{
+	memcpy(kept[kept_total % EK_WARN_KEEP], s, len);
+	kept[kept_total % EK_WARN_KEEP][len] = '\0';
+	kept_total++;
+}
+
 /* One write(2) per line so lines from PID 1 and its children do not interleave mid-line. A failing
  * console must never stop PID 1, so errors are dropped (dinit's rule: logging drops, never blocks
  * boot on an error). */
@@ -30,11 +37,8 @@ static void emit(const char *prefix, const char *fmt, va_list ap, bool keep)
 	size_t len = (size_t)n + (m < 0 ? 0 : (size_t)m);
 	if (len > sizeof line - 2)
 		len = sizeof line - 2;
-	if (keep) {
-		memcpy(kept[kept_total % EK_WARN_KEEP], line + 8, len - 8);
-		kept[kept_total % EK_WARN_KEEP][len - 8] = '\0';
-		kept_total++;
-	}
+	if (keep)
+		keep_line(line + 8, len - 8);
 	line[len++] = '\n';
 	ssize_t w;
 	do {
@@ -89,4 +93,50 @@ size_t ek_log_kept(const char *out[EK_WARN_KEEP])
 unsigned ek_log_problem_count(void)
 {
 	return kept_total;
+}
+
+int ek_log_serialize(char *out, size_t cap)
+{
+	const char *lines[EK_WARN_KEEP];
+	size_t n = ek_log_kept(lines), len = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (i && len + 1 < cap)
+			out[len++] = ';';
+		for (const unsigned char *p = (const unsigned char *)lines[i]; *p; p++) {
+			if (len + 3 > cap)
+				return -E2BIG;
+			snprintf(out + len, 3, "%02x", *p);
+			len += 2;
+		}
+	}
+	if (len >= cap)
+		return -E2BIG;
+	out[len] = '\0';
+	return 0;
+}
+
+static int hexval(char c)
+{
+	return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+}
+
+int ek_log_restore(const char *in)
+{
+	char line[EK_LINE_MAX];
+	size_t len = 0;
+	for (const char *p = in;; p += 2) {
+		if (*p == ';' || *p == '\0') {
+			if (len)
+				keep_line(line, len);
+			len = 0;
+			if (*p == '\0')
+				return 0;
+			p--; /* the separator is one byte, not two */
+			continue;
+		}
+		int hi = hexval(p[0]), lo = p[1] ? hexval(p[1]) : -1;
+		if (hi < 0 || lo < 0 || (hi | lo) == 0 || len + 1 >= sizeof line)
+			return -EINVAL;
+		line[len++] = (char)(hi * 16 + lo);
+	}
 }

@@ -22,6 +22,11 @@ size_t ek_log_kept(const char *out[EK_WARN_KEEP]);
 /* Total warnings and errors since boot (including those that fell out of the ring). */
 unsigned ek_log_problem_count(void);
 
+/* Carrying the kept lines across PID 1's re-exec (see timeline_serialize): hex-encoded lines
+ * separated by ';'. restore adds them to the ring without printing them again. */
+int ek_log_serialize(char *out, size_t cap);
+int ek_log_restore(const char *in);
+
 /* Where lines go (default: fd 2). Tests point it at a pipe or /dev/null. */
 void ek_log_set_fd(int fd);
 

@@ -38,6 +38,7 @@
 #define MOUNTINFO "/proc/self/mountinfo"
 #define BOOT_JSON EK_CONTROL_DIR "/boot.json"
 #define ENV_TIMELINE "EKINIT_TIMELINE"
+#define ENV_WARNINGS "EKINIT_WARNINGS"
 #define SHELL_FAST_EXIT_MS 2000
 #define SHELL_FAST_EXITS_MAX 5
 
@@ -229,6 +230,8 @@ static void read_cmdline(struct ekinit *ek, bool report)
 	}
 	cmdline_parse(text, &ek->cmd);
 	ek_debug_enabled = ek->cmd.debug;
+	if (report)
+		ek_debug("kernel command line: %s", text);
 	ek_shell_allowed = ek->cmd.shell || ek->cmd.brk[0];
 	bool known = !ek->cmd.brk[0];
 	for (size_t i = 1; i < NSTEPS; i++)
@@ -331,14 +334,18 @@ static void ensure_console_fds(void)
 static void reexec(struct ekinit *ek)
 {
 	static char tl[EK_EVENTS_MAX * (EK_DETAIL_MAX * 2 + 80)];
+	static char warnings[EK_WARN_KEEP * EK_LINE_MAX * 2 + EK_WARN_KEEP];
 	const char *self = ek->argv[0] && ek->argv[0][0] == '/' ? ek->argv[0] : "/sbin/ekinit";
-	if (timeline_serialize(tl, sizeof tl) < 0 || setenv(ENV_TIMELINE, tl, 1) < 0) {
+	if (timeline_serialize(tl, sizeof tl) < 0 || setenv(ENV_TIMELINE, tl, 1) < 0 ||
+	    ek_log_serialize(warnings, sizeof warnings) < 0 || setenv(ENV_WARNINGS, warnings, 1) < 0) {
 		ek_warn("root-move: cannot carry the timeline over; not re-executing");
+		unsetenv(ENV_TIMELINE);
 		return;
 	}
 	execv(self, ek->argv);
 	ek_warn("root-move: re-executing %s: %s; continuing in the old image", self, strerror(errno));
 	unsetenv(ENV_TIMELINE);
+	unsetenv(ENV_WARNINGS);
 }
 
 /* ---- control requests ----------------------------------------------------------------------- */
@@ -455,6 +462,10 @@ int main(int argc, char **argv)
 		if (timeline_restore(carried) < 0)
 			ek_warn("the boot timeline carried across the root move was damaged; it starts afresh");
 		unsetenv(ENV_TIMELINE);
+		const char *warnings = getenv(ENV_WARNINGS);
+		if (warnings && ek_log_restore(warnings) < 0)
+			ek_warn("the warnings carried across the root move were damaged; some are lost");
+		unsetenv(ENV_WARNINGS);
 		read_cmdline(&ek, false);
 		for (first = 0; first < NSTEPS && strcmp(steps[first].name, "root-move"); first++)
 			;

@@ -246,7 +246,10 @@ class VM:
         while True:
             n += 1
             marker = "%s-%d" % (tag, n)
-            self.send("\n echo %s\n" % self._split(marker))
+            # No quotes or parentheses: if the start of this line is lost
+            # the rest must not leave the shell waiting for a closing quote.
+            # The tty's echo of it never starts the line with the marker.
+            self.send("\n echo %s\n" % marker)
             try:
                 self.expect(r"^%s-\d+$" % tag, min(3 + n, deadline - time.monotonic()))
                 self._shell_synced = True

@@ -5,6 +5,7 @@ import argparse
 import concurrent.futures
 import importlib.util
 import os
+import signal
 import subprocess
 import sys
 import threading
@@ -237,6 +238,7 @@ def main(argv=None):
         for f in [ex.submit(job, n) for n in names]:
             f.result()
     except KeyboardInterrupt:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
         ex.shutdown(wait=False, cancel_futures=True)
         ekvm.kill_all()
         print("interrupted; %d passed, %d failed" % (passed, failed))
