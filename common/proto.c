@@ -87,6 +87,12 @@ int proto_format_request(char *out, size_t cap, const char *verb, int argc, char
 	char err[128];
 	struct ek_request req;
 	size_t len = 0;
+	/* Each word must stay one word on the wire. */
+	if (!*verb || strchr(verb, ' '))
+		return -EINVAL;
+	for (int i = 0; i < argc; i++)
+		if (!*argv[i] || strchr(argv[i], ' '))
+			return -EINVAL;
 	int n = snprintf(out, cap, "%s", verb);
 	if (n < 0 || (size_t)n >= cap)
 		return -ENAMETOOLONG;

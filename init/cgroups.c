@@ -80,6 +80,8 @@ int cgroups_delegate(const char *root, char *enabled, size_t cap)
 		int n = snprintf(enabled + len, cap - len, "%s%s", len ? " " : "", c);
 		if (n > 0 && (size_t)n < cap - len)
 			len += (size_t)n;
+		else
+			enabled[len] = '\0'; /* no room: keep the list whole rather than cut a name */
 	}
 	return failed;
 }

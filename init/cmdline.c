@@ -35,7 +35,7 @@ static void set_word(struct ek_cmdline *c, char *dst, size_t cap, const char *ke
 	if (val == NULL || *val == '\0')
 		problem(c, "%s%s: needs a value", key, "");
 	else if (strlen(val) >= cap)
-		problem(c, "%s=%s: value too long", key, val);
+		problem(c, "%s=%.40s...: value too long", key, val);
 	else
 		memcpy(dst, val, strlen(val) + 1);
 }
@@ -80,7 +80,7 @@ void cmdline_parse(const char *text, struct ek_cmdline *out)
 		if (ch == '\0' || ((ch == ' ' || ch == '\t' || ch == '\n') && !quoted)) {
 			word[n] = '\0';
 			if (toolong && strncmp(word, "ekinit.", 7) == 0)
-				problem(out, "option %s...: too long (ignored)%s", word, "");
+				problem(out, "option %.40s...: too long (ignored)%s", word, "");
 			else if (n)
 				option(out, word);
 			n = 0;

@@ -65,7 +65,8 @@ int confdirs_each(const char *const dirs[], int (*fn)(const char *path, void *ct
 		}
 		closedir(dir);
 	}
-	qsort(e, n, sizeof *e, by_name);
+	if (n)
+		qsort(e, n, sizeof *e, by_name);
 	for (size_t i = 0; i < n; i++) {
 		char target[16];
 		ssize_t l = readlink(e[i].path, target, sizeof target - 1);

@@ -36,7 +36,16 @@ int sysctl_key_to_path(const char *key, const char *proc_sys, char *out, unsigne
 		out[plen + 1 + i] = c;
 	}
 	out[plen + 1 + n] = '\0';
-	return 0;
+	/* Only now are the path's parts known ('/' in a dotted key became '.'): no part may be empty,
+	 * "." or "..", or the write could leave proc_sys. */
+	for (const char *part = out + plen + 1;;) {
+		size_t len = strcspn(part, "/");
+		if (len == 0 || (len == 1 && part[0] == '.') || (len == 2 && part[0] == '.' && part[1] == '.'))
+			return -EINVAL;
+		if (!part[len])
+			return 0;
+		part += len + 1;
+	}
 }
 
 static int write_value(const char *path, const char *value)

@@ -439,7 +439,11 @@ long tree_leftovers(const char *dir)
 	while ((de = readdir(d))) {
 		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
 			continue;
-		if (fstatat(dirfd(d), de->d_name, &s, AT_SYMLINK_NOFOLLOW) == 0 && s.st_dev != top.st_dev)
+		if (fstatat(dirfd(d), de->d_name, &s, AT_SYMLINK_NOFOLLOW) < 0) {
+			n++; /* cannot tell: count it as left */
+			continue;
+		}
+		if (s.st_dev != top.st_dev)
 			continue; /* a mount point */
 		/* An empty directory that only stayed because a mount sits below it also counts as
 		 * nothing left: it holds no data. */

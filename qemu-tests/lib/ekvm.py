@@ -251,7 +251,7 @@ class VM:
             # The tty's echo of it never starts the line with the marker.
             self.send("\n echo %s\n" % marker)
             try:
-                self.expect(r"^%s-\d+$" % tag, min(3 + n, deadline - time.monotonic()))
+                self.expect(r"^%s-\d+$" % tag, max(0.1, min(n, 5, deadline - time.monotonic())))
                 self._shell_synced = True
                 return
             except VMError:

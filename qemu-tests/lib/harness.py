@@ -70,7 +70,8 @@ class Scenario:
         self.module = importlib.util.module_from_spec(spec)
         spec.loader.exec_module(self.module)
         doc = (self.module.__doc__ or "").strip()
-        self.description = doc.splitlines()[0] if doc else ""
+        # first paragraph of the docstring, on one line
+        self.description = " ".join(doc.split("\n\n")[0].split())
 
 
 def discover():
