@@ -134,17 +134,36 @@ def write_cpio(entries, out, mtime=0):
     return written
 
 
-def read_cpio(stream):
-    """Parse a newc archive (used for inspection): yields (name, mode, size,
-    rdevmajor, rdevminor, data)."""
+ZSTD_MAGIC = b"\x28\xb5\x2f\xfd"
+
+
+def read_cpio(stream, decompress=False):
+    """Parse a newc archive or a concatenation of them (for inspection):
+    yields (name, mode, size, rdevmajor, rdevminor, data). With decompress,
+    xz and zstd members are decompressed too."""
     buf = stream.read()
     off = 0
-    while off + 110 <= len(buf):
+    while off + 4 <= len(buf):
         if buf[off:off + 6] != b"070701":
             if buf[off:off + 1] == b"\0":
                 off += 1
                 continue
+            if decompress and buf[off:off + 6] == XZ_MAGIC:
+                d = lzma.LZMADecompressor(format=lzma.FORMAT_XZ)
+                inner = d.decompress(buf[off:])
+                buf = inner + d.unused_data
+                off = 0
+                continue
+            if decompress and buf[off:off + 4] == ZSTD_MAGIC:
+                p = subprocess.run(["zstd", "-d", "-q", "-c"], input=buf[off:],
+                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+                if p.returncode != 0:   # zstd also reads what follows; keep it simple
+                    raise BuildError("zstd member at offset %d: %s" % (off, p.stderr))
+                buf, off = p.stdout, 0
+                continue
             raise BuildError("bad cpio magic at offset %d" % off)
+        if off + 110 > len(buf):
+            break
         f = [int(buf[off + 6 + 8 * i: off + 14 + 8 * i], 16) for i in range(13)]
         namesize, size = f[11], f[6]
         name = buf[off + 110: off + 110 + namesize - 1].decode()
@@ -156,6 +175,25 @@ def read_cpio(stream):
         if name == "TRAILER!!!":
             continue
         yield name, f[1], size, f[9], f[10], data
+
+
+COMPRESSORS = ("none", "xz", "zstd")
+
+
+def compress(data, method):
+    """Compress a cpio archive the way the kernel can unpack it: xz with
+    CRC32 checks (the kernel's xz decoder), or zstd."""
+    if method in (None, "none"):
+        return data
+    if method == "xz":
+        return lzma.compress(data, format=lzma.FORMAT_XZ, check=lzma.CHECK_CRC32)
+    if method == "zstd":
+        p = subprocess.run(["zstd", "-q", "-T0", "-c"], input=data, stdout=subprocess.PIPE,
+                           stderr=subprocess.PIPE)
+        if p.returncode != 0:
+            raise BuildError("zstd failed: %s" % p.stderr.decode(errors="replace").strip())
+        return p.stdout
+    raise BuildError("unknown compression %r (%s)" % (method, ", ".join(COMPRESSORS)))
 
 
 def concat(output, archives, align=CPIO_ALIGN):
@@ -315,12 +353,17 @@ class Image:
     def write(self, out, mtime=0):
         return write_cpio(self.entries.values(), out, mtime)
 
-    def write_file(self, path, mtime=0):
+    def write_file(self, path, mtime=0, compression=None):
+        """Write the archive to path (atomically), optionally compressed
+        (see compress()). Returns the number of bytes written."""
+        buf = io.BytesIO()
+        self.write(buf, mtime)
+        data = compress(buf.getvalue(), compression)
         tmp = "%s.tmp%d" % (path, os.getpid())
         with open(tmp, "wb") as f:
-            n = self.write(f, mtime)
+            f.write(data)
         os.replace(tmp, path)
-        return n
+        return len(data)
 
     # -- JSON spec
     def apply_spec(self, spec, base_dir="."):
@@ -642,6 +685,8 @@ def main(argv=None):
     b.add_argument("--kernel-package", default="linux-image-amd64")
     b.add_argument("--busybox", action="store_true", help="busybox-static + applet links")
     b.add_argument("--mtime", type=int, default=0)
+    b.add_argument("--compress", choices=COMPRESSORS, default="none",
+                   help="compress the archive (the kernel unpacks xz and zstd)")
 
     c = sub.add_parser("concat", help="concatenate archives, each 512-byte aligned")
     c.add_argument("-o", "--output", required=True)
@@ -687,7 +732,7 @@ def main(argv=None):
                 img.add_modules(debian_kernel(a.kernel_package), a.module)
             if a.busybox:
                 img.add_busybox(busybox_binary())
-            n = img.write_file(a.output, a.mtime)
+            n = img.write_file(a.output, a.mtime, a.compress)
             log("wrote %s (%d entries, %d bytes)" % (a.output, len(img.entries), n))
         elif a.cmd == "concat":
             n = concat(a.output, a.archives)
@@ -701,7 +746,7 @@ def main(argv=None):
             print(vml)
         elif a.cmd == "list":
             with open(a.archive, "rb") as f:
-                for name, mode, size, rmaj, rmin, _ in read_cpio(f):
+                for name, mode, size, rmaj, rmin, _ in read_cpio(f, decompress=True):
                     extra = " %d,%d" % (rmaj, rmin) if stat.S_ISCHR(mode) or stat.S_ISBLK(mode) else ""
                     print("%06o %9d %s%s" % (mode, size, name, extra))
     except BuildError as e:

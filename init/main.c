@@ -72,8 +72,18 @@ static void read_cmdline(struct ekinit *ek, bool report);
 static enum ek_result step_cmdline(struct ekinit *ek, char *detail, size_t cap)
 {
 	read_cmdline(ek, true);
-	snprintf(detail, cap, "%s%s%s%s%s", ek->cmd.shell ? "shell " : "", ek->cmd.debug ? "debug " : "",
-		 ek->cmd.brk[0] ? "break=" : "", ek->cmd.brk, ek->cmd.nproblems ? " (with problems, see above)" : "");
+	struct strbuf sb;
+	sb_init(&sb, detail, cap);
+	if (ek->cmd.shell)
+		sb_puts(&sb, " shell");
+	if (ek->cmd.debug)
+		sb_puts(&sb, " debug");
+	if (ek->cmd.brk[0])
+		sb_printf(&sb, " break=%s", ek->cmd.brk);
+	if (ek->cmd.nproblems)
+		sb_printf(&sb, " (%d problems, see above)", ek->cmd.nproblems);
+	/* drop the leading space */
+	memmove(detail, detail + (sb.len > 0), sb.len + (sb.len == 0));
 	return ek->cmd.nproblems ? EK_FAILED : EK_OK;
 }
 

@@ -29,22 +29,31 @@ void timeline_reset(void)
 	open_event = NULL;
 }
 
-void timeline_begin(const char *step)
+size_t timeline_begin(const char *step)
 {
 	/* Past the cap, the last slot is reused: the console line is still printed. */
-	struct ek_event *e = &events[nevents < EK_EVENTS_MAX ? nevents++ : EK_EVENTS_MAX - 1];
+	size_t idx = nevents < EK_EVENTS_MAX ? nevents++ : EK_EVENTS_MAX - 1;
+	struct ek_event *e = &events[idx];
 	memset(e, 0, sizeof *e);
 	snprintf(e->step, sizeof e->step, "%s", step);
 	e->start_ms = ek_sys.now_ms();
 	open_event = e;
+	return idx;
 }
 
 void timeline_end(enum ek_result result, const char *detail)
 {
-	struct ek_event *e = open_event;
-	if (!e)
+	if (open_event)
+		timeline_end_at((size_t)(open_event - events), result, detail);
+}
+
+void timeline_end_at(size_t idx, enum ek_result result, const char *detail)
+{
+	if (idx >= nevents)
 		return;
-	open_event = NULL;
+	struct ek_event *e = &events[idx];
+	if (open_event == e)
+		open_event = NULL;
 	e->duration_ms = ek_sys.now_ms() - e->start_ms;
 	e->result = result;
 	snprintf(e->detail, sizeof e->detail, "%s", detail ? detail : "");

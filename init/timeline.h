@@ -22,9 +22,12 @@ struct ek_event {
 	char detail[EK_DETAIL_MAX];
 };
 
-void timeline_begin(const char *step);
+/* Starts an event; returns its index for timeline_end_at (steps that finish later, in the loop). */
+size_t timeline_begin(const char *step);
 /* Ends the step begun last, prints its console line. detail may be NULL. */
 void timeline_end(enum ek_result result, const char *detail);
+/* Ends event idx (from timeline_begin), which may not be the last one begun. */
+void timeline_end_at(size_t idx, enum ek_result result, const char *detail);
 /* Marks boot complete at the current time. */
 void timeline_complete(void);
 double timeline_complete_ms(void); /* 0 while booting */

@@ -273,10 +273,15 @@ class VM:
             self.sync_shell()
         tok = "%08x" % random.getrandbits(32)
         begin, end = "BEGIN-" + tok, "END-" + tok
-        self.send(" echo %s; %s; echo %s-$?\n" % (self._split(begin), cmd, self._split(end)))
+        cmd = cmd.strip().rstrip(";")
+        sep = " " if cmd.endswith("&") and not cmd.endswith("&&") else "; "
+        # one line: BEGIN marker, the command, END marker with its status
+        self.send(" echo %s; %s%secho %s-$?\n" % (self._split(begin), cmd, sep,
+                                                  self._split(end)))
+        deadline = time.monotonic() + timeout
         self.expect(r"^%s$" % begin, timeout)
         start = self.cursor
-        m = self.expect(r"%s-(\d+)$" % end, timeout)
+        m = self.expect(r"%s-(\d+)$" % end, max(0.1, deadline - time.monotonic()))
         with self._cond:
             out = [t for _, t in self.lines[start:self.cursor - 1]]
             last = self.lines[self.cursor - 1][1]

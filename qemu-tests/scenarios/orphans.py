@@ -16,11 +16,11 @@ def run(t):
         t.check(ppid.strip() in ("", "1"), "orphan %s has parent %s, not 1" % (pid, ppid))
     # a zombie keeps /proc/PID; only reaping removes it. Bounded guest loop,
     # host deadline.
-    ps = " ".join("/proc/%s" % p for p in pids)
-    rc, out = vm.run_rc("i=0; while [ $i -lt 100 ] && ls -d %s >/dev/null 2>&1; do "
-                        "sleep 0.2; i=$((i+1)); done; "
-                        "for p in %s; do [ ! -e $p ] || { grep State $p/status; false; }; done"
-                        % (ps, ps), timeout=60)
+    alive = " || ".join("[ -e /proc/%s ]" % p for p in pids)
+    rc, out = vm.run_rc("i=0; while [ $i -lt 100 ] && { %s; }; do sleep 0.2; i=$((i+1)); done; "
+                        "r=0; for p in %s; do [ ! -e /proc/$p ] || "
+                        "{ grep State /proc/$p/status; r=1; }; done; [ $r = 0 ]"
+                        % (alive, " ".join(pids)), timeout=60)
     t.check(rc == 0, "orphans %s were not reaped: %s" % (pids, out))
     zombies = vm.run("grep -l '^State:.*Z' /proc/[0-9]*/status 2>/dev/null; true")
     t.check(not zombies.strip(), "zombie processes remain: %s" % zombies)
