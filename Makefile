@@ -10,15 +10,17 @@ WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes 
 WARN += $(shell $(CC) -Werror -Wno-format-truncation -x c -c /dev/null -o /dev/null 2>/dev/null && echo -Wno-format-truncation)
 CFLAGS ?= -O2 -g
 CFLAGS += -std=c17 -D_GNU_SOURCE $(WARN)
-# PID 1 links only these two libraries; no libcurl, no cJSON (checked by `make check-links`).
+# PID 1 links only these three libraries (libmount, libkmod, libmnl); no libcurl, no cJSON (checked by `make check-links`).
 # Recursive (=) so pkg-config runs after tools/ensure-deps has installed the -dev packages.
-INIT_LIBS = $(shell $(PKG_CONFIG) --libs mount libkmod)
-INIT_CFLAGS = $(shell $(PKG_CONFIG) --cflags mount libkmod)
+INIT_LIBS = $(shell $(PKG_CONFIG) --libs mount libkmod libmnl)
+INIT_CFLAGS = $(shell $(PKG_CONFIG) --cflags mount libkmod libmnl)
 
 COMMON_SRC := common/strbuf.c common/proto.c
 INIT_SRC := $(wildcard init/*.c) $(COMMON_SRC)
 INIT_LIB_SRC := $(filter-out init/main.c,$(INIT_SRC))
-EKCTL_SRC := ekctl/ekctl.c $(COMMON_SRC)
+# ekctl verify links the unit parser (plain libc; it needs no PID 1).
+UNIT_PARSER_SRC := $(wildcard init/unit*.c) init/confdirs.c
+EKCTL_SRC := ekctl/ekctl.c ekctl/verify.c $(UNIT_PARSER_SRC) $(COMMON_SRC)
 
 .PHONY: all clean check unit qemu-check demo check-links check-clang bench
 all: $(BUILD)/ekinit $(BUILD)/ekctl
@@ -47,8 +49,9 @@ $(BUILD)/unit/%: tests/unit/%.c tests/unit/t.h $(INIT_LIB_SRC) $(wildcard init/*
 	@mkdir -p $(dir $@)
 	$(CC) -std=c17 -D_GNU_SOURCE $(WARN) -O1 -g $(SAN) $(INIT_CFLAGS) -o $@ $< $(INIT_LIB_SRC) $(INIT_LIBS)
 
-unit: $(UNIT_BIN)
+unit: $(UNIT_BIN) $(BUILD)/ekctl
 	@tests/unit/run $(UNIT_BIN)
+	@tests/verify-debian-units
 
 check-links: $(BUILD)/ekinit
 	@if ldd $(BUILD)/ekinit | grep -Eq 'libcurl|libcjson'; then \

@@ -15,6 +15,7 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include <unistd.h>
 
 #include "cgroups.h"
 #include "cmdline.h"
@@ -22,11 +23,14 @@
 #include "console_shell.h"
 #include "control.h"
 #include "fatal.h"
+#include "fstab.h"
 #include "hostname.h"
 #include "log.h"
 #include "loopback.h"
 #include "modules.h"
 #include "mount_api.h"
+#include "network.h"
+#include "nodeconf.h"
 #include "root_move.h"
 #include "shutdown.h"
 #include "signals.h"
@@ -36,6 +40,8 @@
 #include "timeline.h"
 
 #define MOUNTINFO "/proc/self/mountinfo"
+#define NODE_CONF "/etc/ekinit/node.conf"
+#define FSTAB "/etc/fstab"
 #define BOOT_JSON EK_CONTROL_DIR "/boot.json"
 #define ENV_TIMELINE "EKINIT_TIMELINE"
 #define ENV_WARNINGS "EKINIT_WARNINGS"
@@ -55,6 +61,10 @@ struct ekinit {
 	struct control ctl;
 	pid_t shell_pid;
 	double shell_started_ms;
+	struct ek_nodeconf node;
+	bool have_node;
+	pid_t remote_fs_pid;   /* the child mounting network file systems */
+	size_t remote_fs_event;
 	int shell_fast_exits;
 };
 
@@ -212,10 +222,90 @@ static enum ek_result step_sysctl(struct ekinit *ek, char *detail, size_t cap)
 	return EK_OK;
 }
 
+static enum ek_result step_network(struct ekinit *ek, char *detail, size_t cap)
+{
+	char err[300];
+	int r = nodeconf_parse(NODE_CONF, &ek->node, err, sizeof err);
+	if (r == -ENOENT) {
+		snprintf(detail, cap, "no %s: the network stays unconfigured", NODE_CONF);
+		return EK_SKIPPED;
+	}
+	if (r < 0) {
+		ek_err("%s", err);
+		snprintf(detail, cap, "%s is unusable (see the error above); the console stays available", NODE_CONF);
+		return EK_FAILED;
+	}
+	ek->have_node = true;
+	enum ek_result res = network_up(&ek->node, "/etc", detail, cap);
+	gethostname(ek->hostname, sizeof ek->hostname - 1);
+	return res;
+}
+
+static enum ek_result step_fstab(struct ekinit *ek, char *detail, size_t cap)
+{
+	struct fstab_result res = {0};
+	(void)ek;
+	int r = fstab_mount_local(FSTAB, MOUNTINFO, &res);
+	if (r == -ENOENT) {
+		snprintf(detail, cap, "no %s", FSTAB);
+		return EK_SKIPPED;
+	}
+	if (r < 0) {
+		snprintf(detail, cap, "%s: %s", FSTAB, strerror(-r));
+		return EK_FAILED;
+	}
+	snprintf(detail, cap, "%u mounted, %u already there, %u failed", res.mounted, res.present, res.failed);
+	return res.failed ? EK_FAILED : EK_OK;
+}
+
+/* Network file systems: the mounting runs in a child (an NFS mount(2) can block for minutes) and
+ * the step ends when the loop reaps it. The NFS client modules are loaded here, on demand. */
+static enum ek_result step_remote_fs(struct ekinit *ek, char *detail, size_t cap)
+{
+	static struct fstab_entry e[FSTAB_MAX];
+	int n = fstab_read(FSTAB, e, FSTAB_MAX);
+	int remote = 0, nfs = 0;
+	for (int i = 0; i < n; i++) {
+		remote += e[i].cls == FSTAB_REMOTE;
+		nfs += e[i].cls == FSTAB_REMOTE && !strncmp(e[i].fstype, "nfs", 3);
+	}
+	if (remote == 0) {
+		snprintf(detail, cap, "no network file systems in %s", FSTAB);
+		return EK_SKIPPED;
+	}
+	if (nfs && !ek->container) {
+		static struct ek_modlist nfsmods;
+		size_t loaded;
+		nfsmods.n = 0;
+		modules_add(&nfsmods, "nfsv4");
+		modules_load(&nfsmods, &loaded);
+	}
+	pid_t pid = fstab_remote_start(FSTAB, MOUNTINFO);
+	if (pid < 0) {
+		snprintf(detail, cap, "cannot start the mounting: %s", strerror(-pid));
+		return EK_FAILED;
+	}
+	ek->remote_fs_pid = pid;
+	snprintf(detail, cap, "%d to mount", remote);
+	return EK_PENDING;
+}
+
+static void remote_fs_done(struct ekinit *ek, int status)
+{
+	int code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+	ek->remote_fs_pid = 0;
+	timeline_end_at(ek->remote_fs_event, code == 0 ? EK_OK : EK_FAILED,
+			code == 0 ? "all mounted" : code == 2 ? "fstab unreadable" : "some network mounts failed (see above)");
+	int r = timeline_write_json(BOOT_JSON, ek->boot_id);
+	if (r < 0)
+		ek_warn("%s: %s", BOOT_JSON, strerror(-r));
+}
+
 static const struct step steps[] = {
 	{"cmdline", step_cmdline},   {"root-move", step_root_move}, {"mount-api", step_mount_api},
 	{"hostname", step_hostname}, {"loopback", step_loopback},   {"modules", step_modules},
-	{"sysctl", step_sysctl},
+	{"sysctl", step_sysctl},     {"network", step_network},     {"fstab", step_fstab},
+	{"remote-fs", step_remote_fs},
 };
 #define NSTEPS (sizeof steps / sizeof steps[0])
 
@@ -249,7 +339,7 @@ static void read_cmdline(struct ekinit *ek, bool report)
 			known = true;
 	if (!known && ek->cmd.nproblems < EK_CMDLINE_PROBLEMS_MAX)
 		snprintf(ek->cmd.problems[ek->cmd.nproblems++], sizeof ek->cmd.problems[0],
-			 "ekinit.break=%.40s: no such step (root-move mount-api hostname loopback modules sysctl)",
+			 "ekinit.break=%.40s: no such step (root-move mount-api hostname loopback modules sysctl network fstab remote-fs)",
 			 ek->cmd.brk);
 	ek->break_pending = known && ek->cmd.brk[0];
 	if (report)
@@ -388,8 +478,10 @@ static int handle_request(const struct ek_request *req, struct strbuf *out, void
 		pending_shutdown = req->verb == EK_VERB_REBOOT ? EK_REBOOT : req->verb == EK_VERB_POWEROFF ? EK_POWEROFF : EK_HALT;
 		sb_printf(out, "%s started", proto_verb_name(req->verb));
 		return 0;
+	default:
+		break;
 	}
-	sb_puts(out, "unknown request");
+	sb_printf(out, EK_ERR_INVALID ": %s is not available yet", proto_verb_name(req->verb));
 	return -1;
 }
 
@@ -402,9 +494,12 @@ static void on_signal(struct ekinit *ek, const struct signalfd_siginfo *si)
 		pid_t pid;
 		int status;
 		/* Every child, ours or an orphan reparented to us, is reaped here. */
-		while ((pid = waitpid(-1, &status, WNOHANG)) > 0)
+		while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
 			if (pid == ek->shell_pid)
 				shell_exited(ek);
+			else if (pid == ek->remote_fs_pid)
+				remote_fs_done(ek, status);
+		}
 		break;
 	}
 	case SIGTERM:
@@ -487,8 +582,13 @@ int main(int argc, char **argv)
 			break_shell(&ek, steps[i].name);
 			start_console_shell(&ek);
 		}
-		timeline_begin(steps[i].name);
+		size_t ev = timeline_begin(steps[i].name);
 		enum ek_result r = steps[i].run(&ek, detail, sizeof detail);
+		if (r == EK_PENDING) {
+			ek_info("%s: %s, continuing in the background", steps[i].name, detail);
+			ek.remote_fs_event = ev;
+			continue;
+		}
 		timeline_end(r, detail);
 		if (ek.reexec) {
 			ek.reexec = false;

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "fatal.h"
+#include "fstab.h"
 #include "log.h"
 #include "sys.h"
 
@@ -82,6 +83,9 @@ _Noreturn void shutdown_run(enum ek_shutdown kind, int sigfd, pid_t console_sid)
 	/* sync and umount can block forever on a dead NFS server: do them in a child under a deadline. */
 	pid_t pid = fork();
 	if (pid == 0) {
+		/* Network file systems first, before sync() (which would wait on a dead server) and
+		 * before the network goes; fstab_unmount_remote never waits past its own deadline. */
+		fstab_unmount_remote("/proc/self/mountinfo", ek_sys.now_ms() + UNMOUNT_DEADLINE_MS / 2);
 		sync();
 		unmount_all();
 		sync();

@@ -15,11 +15,11 @@ static size_t nevents;
 static double complete_ms;
 static struct ek_event *open_event;
 
-static const char *const result_names[] = {[EK_OK] = "ok", [EK_SKIPPED] = "skipped", [EK_FAILED] = "failed"};
+static const char *const result_names[] = {[EK_OK] = "ok", [EK_SKIPPED] = "skipped", [EK_FAILED] = "failed", [EK_PENDING] = "pending"};
 
 const char *timeline_result_name(enum ek_result r)
 {
-	return (unsigned)r <= EK_FAILED ? result_names[r] : "?";
+	return (unsigned)r <= EK_PENDING ? result_names[r] : "?";
 }
 
 void timeline_reset(void)
@@ -68,6 +68,8 @@ void timeline_end_at(size_t idx, enum ek_result result, const char *detail)
 		break;
 	case EK_FAILED:
 		ek_info("[%8.3f] %s failed: %s", at, e->step, e->detail);
+		break;
+	case EK_PENDING:
 		break;
 	}
 }

@@ -12,7 +12,8 @@
 #define EK_STEP_NAME_MAX 32
 #define EK_DETAIL_MAX 200
 
-enum ek_result { EK_OK, EK_SKIPPED, EK_FAILED };
+/* EK_PENDING: a step that goes on in the background; its event is ended later (timeline_end_at). */
+enum ek_result { EK_OK, EK_SKIPPED, EK_FAILED, EK_PENDING };
 
 struct ek_event {
 	char step[EK_STEP_NAME_MAX];
