@@ -10,6 +10,17 @@ static const char *const verb_names[] = {
 	[EK_VERB_REBOOT] = "reboot",
 	[EK_VERB_POWEROFF] = "poweroff",
 	[EK_VERB_HALT] = "halt",
+	[EK_VERB_START] = "start",
+	[EK_VERB_STOP] = "stop",
+	[EK_VERB_RESTART] = "restart",
+	[EK_VERB_RELOAD] = "reload",
+	[EK_VERB_ENABLE] = "enable",
+	[EK_VERB_DISABLE] = "disable",
+	[EK_VERB_STATE] = "state",
+	[EK_VERB_LIST] = "list",
+	[EK_VERB_LOGS] = "logs",
+	[EK_VERB_ANALYZE] = "analyze",
+	[EK_VERB_RELOAD_UNITS] = "daemon-reload",
 };
 
 const char *proto_verb_name(enum ek_verb verb)

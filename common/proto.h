@@ -17,11 +17,28 @@
 #define EK_ARG_MAX 128
 
 enum ek_verb {
-	EK_VERB_STATUS,
+	EK_VERB_STATUS,   /* status [--json] | status NAME [--json] */
 	EK_VERB_REBOOT,
 	EK_VERB_POWEROFF,
 	EK_VERB_HALT,
+	EK_VERB_START,    /* start NAME */
+	EK_VERB_STOP,     /* stop NAME */
+	EK_VERB_RESTART,  /* restart NAME */
+	EK_VERB_RELOAD,   /* reload NAME */
+	EK_VERB_ENABLE,   /* enable NAME [--now]: for this boot */
+	EK_VERB_DISABLE,  /* disable NAME [--now] */
+	EK_VERB_STATE,    /* state NAME: one word (active, inactive, failed, ...) and enabled/disabled */
+	EK_VERB_LIST,     /* list [--json]: every unit */
+	EK_VERB_LOGS,     /* logs NAME [N] */
+	EK_VERB_ANALYZE,  /* analyze [--json]: blame and critical chain */
+	EK_VERB_RELOAD_UNITS, /* daemon-reload */
 };
+
+/* A failed request's reply body starts with one of these words and a colon, so that clients (the
+ * systemctl shim) can map it to an exit status. */
+#define EK_ERR_NOT_FOUND "not-found"
+#define EK_ERR_INVALID "invalid"
+#define EK_ERR_FAILED "failed"
 
 struct ek_request {
 	enum ek_verb verb;

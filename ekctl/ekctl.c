@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "../common/proto.h"
+#include "verify.h"
 
 #define EXIT_USAGE 2
 #define REPLY_TIMEOUT_S 10
@@ -23,6 +24,7 @@ static void usage(FILE *f)
 	fprintf(f, "usage: ekctl [-f] COMMAND [ARGS]\n"
 		   "  status [--json]   PID 1's state, boot timeline and warnings\n"
 		   "  reboot | poweroff | halt   ask PID 1 for an orderly shutdown\n"
+		   "  verify FILE...    check unit files offline (exit 1 on errors; warnings are fine)\n"
 		   "options:\n"
 		   "  -f, --force       reboot/poweroff/halt at once with reboot(2), without PID 1\n"
 		   "  -h, --help        this text\n"
@@ -144,6 +146,13 @@ int main(int argc, char **argv)
 			return EXIT_USAGE;
 		}
 		verb = argv[i++];
+	}
+	if (!strcmp(verb, "verify")) { /* offline: needs no PID 1 */
+		if (i >= argc) {
+			usage(stderr);
+			return EXIT_USAGE;
+		}
+		return ekctl_verify(argc - i, argv + i, stderr);
 	}
 	if (force) {
 		if (!is_shutdown_verb(verb)) {
