@@ -30,7 +30,7 @@ int control_open(struct control *c, const char *path, int epoll_fd, control_hand
 	mode_t old = umask(077);
 	int r = bind(fd, (struct sockaddr *)&sa, sizeof sa);
 	umask(old);
-	struct epoll_event ev = {.events = EPOLLIN, .data.fd = fd};
+	struct epoll_event ev = {.events = EPOLLIN, .data.u64 = (unsigned)fd};
 	if (r < 0 || listen(fd, 16) < 0 || epoll_ctl(epoll_fd, EPOLL_CTL_ADD, fd, &ev) < 0) {
 		r = -errno;
 		close(fd);
@@ -84,7 +84,7 @@ static void accept_client(struct control *c)
 		close(fd);
 		return;
 	}
-	struct epoll_event ev = {.events = EPOLLIN, .data.fd = fd};
+	struct epoll_event ev = {.events = EPOLLIN, .data.u64 = (unsigned)fd};
 	if (epoll_ctl(c->epoll_fd, EPOLL_CTL_ADD, fd, &ev) < 0) {
 		close(fd);
 		return;

@@ -35,6 +35,7 @@
 #include "shutdown.h"
 #include "signals.h"
 #include "status.h"
+#include "svc.h"
 #include "sys.h"
 #include "sysctl.h"
 #include "timeline.h"
@@ -65,6 +66,9 @@ struct ekinit {
 	bool have_node;
 	pid_t remote_fs_pid;   /* the child mounting network file systems */
 	size_t remote_fs_event;
+	struct svcmgr svc;
+	bool services_settled;
+	double stop_deadline_ms;
 	int shell_fast_exits;
 };
 
@@ -292,6 +296,7 @@ static enum ek_result step_remote_fs(struct ekinit *ek, char *detail, size_t cap
 
 static void remote_fs_done(struct ekinit *ek, int status)
 {
+	svcmgr_target_reached(&ek->svc, "remote-fs.target");
 	int code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 	ek->remote_fs_pid = 0;
 	timeline_end_at(ek->remote_fs_event, code == 0 ? EK_OK : EK_FAILED,
@@ -452,37 +457,153 @@ static void reexec(struct ekinit *ek)
 
 static int pending_shutdown = -1;
 
+static int unit_reply(int r, const char *err, struct strbuf *out, const char *name, const char *what)
+{
+	if (r < 0) {
+		sb_puts(out, err[0] ? err : "failed: ");
+		return -1;
+	}
+	sb_printf(out, "%s: %s\n", name, what);
+	return 0;
+}
+
 static int handle_request(const struct ek_request *req, struct strbuf *out, void *p)
 {
 	struct ekinit *ek = p;
+	struct svcmgr *m = &ek->svc;
+	bool json = req->argc >= 1 && !strcmp(req->argv[req->argc - 1], "--json");
+	int words = req->argc - json; /* arguments other than --json */
+	const char *name = words >= 1 ? req->argv[0] : NULL;
+	char err[300] = "";
+
 	switch (req->verb) {
 	case EK_VERB_STATUS: {
-		bool json = req->argc == 1 && !strcmp(req->argv[0], "--json");
-		if (req->argc > 1 || (req->argc == 1 && !json)) {
-			sb_puts(out, "usage: status [--json]");
+		if (words > 1) {
+			sb_puts(out, EK_ERR_INVALID ": usage: status [NAME] [--json]");
 			return -1;
 		}
-		struct ek_status s = {.state = ek->state, .boot_id = ek->boot_id, .hostname = ek->hostname,
-				      .container = ek->container, .now_ms = ek_sys.now_ms(),
-				      .rss_kib = status_self_rss_kib()};
-		(json ? status_render_json : status_render_text)(out, &s);
+		if (name) {
+			struct svc *s = svcmgr_find(m, name);
+			if (!s) {
+				sb_printf(out, EK_ERR_NOT_FOUND ": no such unit %s", name);
+				return -1;
+			}
+			svcmgr_render_one(m, s, out, json);
+			return 0;
+		}
+		struct ek_status st = {.state = ek->state, .boot_id = ek->boot_id, .hostname = ek->hostname,
+				       .container = ek->container, .now_ms = ek_sys.now_ms(),
+				       .rss_kib = status_self_rss_kib()};
+		if (json) {
+			status_render_json(out, &st);
+			/* splice the services in before the closing brace */
+			while (out->len && (out->buf[out->len - 1] == '\n' || out->buf[out->len - 1] == '}'))
+				out->buf[--out->len] = '\0';
+			sb_puts(out, ",\"services\":");
+			svcmgr_render_list(m, out, true);
+			sb_puts(out, "}\n");
+		} else {
+			status_render_text(out, &st);
+			sb_puts(out, "\nservices:\n");
+			svcmgr_render_list(m, out, false);
+		}
 		return 0;
 	}
 	case EK_VERB_REBOOT:
 	case EK_VERB_POWEROFF:
 	case EK_VERB_HALT:
 		if (req->argc) {
-			sb_printf(out, "%s takes no arguments", proto_verb_name(req->verb));
+			sb_printf(out, EK_ERR_INVALID ": %s takes no arguments", proto_verb_name(req->verb));
 			return -1;
 		}
 		pending_shutdown = req->verb == EK_VERB_REBOOT ? EK_REBOOT : req->verb == EK_VERB_POWEROFF ? EK_POWEROFF : EK_HALT;
 		sb_printf(out, "%s started", proto_verb_name(req->verb));
 		return 0;
+	case EK_VERB_START:
+	case EK_VERB_STOP:
+	case EK_VERB_RESTART:
+	case EK_VERB_RELOAD:
+	case EK_VERB_ENABLE:
+	case EK_VERB_DISABLE:
+	case EK_VERB_STATE:
+		if (words != 1 || json) {
+			sb_printf(out, EK_ERR_INVALID ": usage: %s NAME", proto_verb_name(req->verb));
+			return -1;
+		}
+		break;
+	case EK_VERB_LIST:
+		svcmgr_render_list(m, out, json);
+		return 0;
+	case EK_VERB_ANALYZE:
+		svcmgr_render_analyze(m, out, json);
+		return 0;
+	case EK_VERB_RELOAD_UNITS:
+		svcmgr_reload_units(m, err, sizeof err);
+		sb_puts(out, "units reloaded\n");
+		return 0;
+	case EK_VERB_LOGS: {
+		unsigned n = 20;
+		if (words < 1 || words > 2 || json) {
+			sb_puts(out, EK_ERR_INVALID ": usage: logs NAME [LINES]");
+			return -1;
+		}
+		if (words == 2) {
+			char *end;
+			unsigned long v = strtoul(req->argv[1], &end, 10);
+			if (*end || v == 0 || v > 10000) {
+				sb_puts(out, EK_ERR_INVALID ": LINES must be a number from 1 to 10000");
+				return -1;
+			}
+			n = (unsigned)v;
+		}
+		if (svcmgr_log_tail(m, name, n, out) < 0) {
+			sb_printf(out, EK_ERR_NOT_FOUND ": no such unit %s", name);
+			return -1;
+		}
+		return 0;
+	}
+	}
+	switch (req->verb) {
+	case EK_VERB_START:
+		return unit_reply(svcmgr_start(m, name, err, sizeof err), err, out, name, "start queued");
+	case EK_VERB_STOP:
+		return unit_reply(svcmgr_stop(m, name, err, sizeof err), err, out, name, "stop queued");
+	case EK_VERB_RESTART:
+		return unit_reply(svcmgr_restart(m, name, err, sizeof err), err, out, name, "restart queued");
+	case EK_VERB_RELOAD:
+		return unit_reply(svcmgr_reload(m, name, err, sizeof err), err, out, name, "reload queued");
+	case EK_VERB_ENABLE:
+	case EK_VERB_DISABLE:
+		return unit_reply(svcmgr_enable(m, name, req->verb == EK_VERB_ENABLE, err, sizeof err), err, out, name,
+				  req->verb == EK_VERB_ENABLE ? "enabled for this boot" : "disabled for this boot");
+	case EK_VERB_STATE: {
+		struct svc *s = svcmgr_find(m, name);
+		if (!s) {
+			sb_printf(out, EK_ERR_NOT_FOUND ": no such unit %s", name);
+			return -1;
+		}
+		sb_printf(out, "%s %s\n", svc_active_word(s), s->enabled ? "enabled" : "disabled");
+		return 0;
+	}
 	default:
 		break;
 	}
-	sb_printf(out, EK_ERR_INVALID ": %s is not available yet", proto_verb_name(req->verb));
+	sb_puts(out, EK_ERR_INVALID ": unknown request");
 	return -1;
+}
+
+/* Loads the units and tells the manager which boot steps are done; they start from the loop. */
+static void start_services(struct ekinit *ek)
+{
+	const char *role = ek->cmd.role[0] ? ek->cmd.role : ek->have_node && ek->node.role != EK_ROLE_NONE ? nodeconf_role_name(ek->node.role) : "";
+	ek->svc.role = !strcmp(role, "control") ? UNIT_ROLE_CONTROL : !strcmp(role, "worker") ? UNIT_ROLE_WORKER : 0;
+	ek->svc.console_echo = ek->cmd.debug;
+	int n = svcmgr_load(&ek->svc);
+	svcmgr_target_reached(&ek->svc, "network.target");
+	svcmgr_target_reached(&ek->svc, "network-online.target");
+	if (!ek->remote_fs_pid)
+		svcmgr_target_reached(&ek->svc, "remote-fs.target");
+	ek_info("services: %d units loaded%s%s", n, role[0] ? ", role " : "", role);
 }
 
 /* ---- steady state --------------------------------------------------------------------------- */
@@ -499,6 +620,8 @@ static void on_signal(struct ekinit *ek, const struct signalfd_siginfo *si)
 				shell_exited(ek);
 			else if (pid == ek->remote_fs_pid)
 				remote_fs_done(ek, status);
+			else
+				svcmgr_child_exited(&ek->svc, pid, status);
 		}
 		break;
 	}
@@ -518,23 +641,44 @@ static void on_signal(struct ekinit *ek, const struct signalfd_siginfo *si)
 	}
 }
 
+#define SHUTDOWN_SERVICES_MS 120000 /* all services together; each also has its TimeoutStopSec */
+
 static _Noreturn void steady_loop(struct ekinit *ek)
 {
 	for (;;) {
-		struct epoll_event ev[8];
-		int n = epoll_wait(ek->epfd, ev, 8, -1);
+		int timeout = svcmgr_dispatch(&ek->svc);
+		if (!ek->services_settled && svcmgr_find(&ek->svc, "multi-user.target") &&
+		    svcmgr_find(&ek->svc, "multi-user.target")->state == SVC_RUNNING) {
+			ek->services_settled = true;
+			ek_info("services settled %.0f ms after kernel start", ek_sys.now_ms());
+		}
+		if (pending_shutdown >= 0) {
+			if (!ek->svc.shutting_down) {
+				ek->state = "stopping";
+				ek_info("shutdown: stopping services");
+				svcmgr_shutdown(&ek->svc);
+				ek->stop_deadline_ms = ek_sys.now_ms() + SHUTDOWN_SERVICES_MS;
+				continue;
+			}
+			if (svcmgr_all_stopped(&ek->svc) || ek_sys.now_ms() > ek->stop_deadline_ms)
+				shutdown_run((enum ek_shutdown)pending_shutdown, ek->sigfd, ek->shell_pid);
+			double left = ek->stop_deadline_ms - ek_sys.now_ms();
+			if (timeout < 0 || timeout > left)
+				timeout = left > 0 ? (int)left + 1 : 0;
+		}
+		struct epoll_event ev[16];
+		int n = epoll_wait(ek->epfd, ev, 16, timeout);
 		for (int i = 0; i < n; i++) {
-			if (ev[i].data.fd == ek->sigfd) {
+			unsigned long long tag = ev[i].data.u64;
+			if (tag >> 32)
+				svcmgr_epoll_event(&ek->svc, tag);
+			else if ((int)tag == ek->sigfd) {
 				struct signalfd_siginfo si;
 				while (read(ek->sigfd, &si, sizeof si) == sizeof si)
 					on_signal(ek, &si);
 			} else {
-				control_event(&ek->ctl, ev[i].data.fd);
+				control_event(&ek->ctl, (int)tag);
 			}
-		}
-		if (pending_shutdown >= 0) {
-			ek->state = "stopping";
-			shutdown_run((enum ek_shutdown)pending_shutdown, ek->sigfd, ek->shell_pid);
 		}
 	}
 }
@@ -562,6 +706,11 @@ int main(int argc, char **argv)
 
 	size_t first = 0;
 	const char *carried = getenv(ENV_TIMELINE);
+	ek.epfd = epoll_create1(EPOLL_CLOEXEC);
+	struct epoll_event sev = {.events = EPOLLIN, .data.u64 = (unsigned)ek.sigfd};
+	if (ek.epfd < 0 || epoll_ctl(ek.epfd, EPOLL_CTL_ADD, ek.sigfd, &sev) < 0)
+		ek_fatal("cannot set up the event loop");
+	svcmgr_init(&ek.svc, ek.epfd);
 	if (carried) {
 		/* Re-executed after the root move: the earlier steps are done. */
 		if (timeline_restore(carried) < 0)
@@ -590,6 +739,8 @@ int main(int argc, char **argv)
 			continue;
 		}
 		timeline_end(r, detail);
+		if (!strcmp(steps[i].name, "remote-fs"))
+			svcmgr_target_reached(&ek.svc, "remote-fs.target");
 		if (ek.reexec) {
 			ek.reexec = false;
 			reexec(&ek);
@@ -602,10 +753,6 @@ int main(int argc, char **argv)
 	read_boot_id(&ek);
 	if (mkdir(EK_CONTROL_DIR, 0755) < 0 && errno != EEXIST)
 		ek_warn("%s: %s", EK_CONTROL_DIR, strerror(errno));
-	ek.epfd = epoll_create1(EPOLL_CLOEXEC);
-	struct epoll_event sev = {.events = EPOLLIN, .data.fd = ek.sigfd};
-	if (ek.epfd < 0 || epoll_ctl(ek.epfd, EPOLL_CTL_ADD, ek.sigfd, &sev) < 0)
-		ek_fatal("cannot set up the event loop");
 	int r = control_open(&ek.ctl, EK_CONTROL_PATH, ek.epfd, handle_request, &ek);
 	if (r < 0)
 		ek_err("control socket %s: %s; ekctl will not reach PID 1 (use -f)", EK_CONTROL_PATH, strerror(-r));
@@ -616,5 +763,6 @@ int main(int argc, char **argv)
 		ek_warn("%s: %s", BOOT_JSON, strerror(-r));
 	ek_info("boot complete in %.0f ms", timeline_complete_ms());
 	start_console_shell(&ek);
+	start_services(&ek);
 	steady_loop(&ek);
 }

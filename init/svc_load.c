@@ -1,0 +1,444 @@
+/* Which units run and how they depend on each other: the enabled set (links in
+ * multi-user.target.wants/ and the .wants/ of the targets it reaches, plus /etc/ekinit/enabled),
+ * everything they pull in with Wants=, Requires= and BindsTo=, the After=/Before= order, and the
+ * breaking of ordering cycles. */
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "confdirs.h"
+#include "log.h"
+#include "svc.h"
+#include "svc_internal.h"
+#include "sys.h"
+
+/* Targets that stand for a boot step: PID 1 marks them reached when the step is done. Every other
+ * target is reached as soon as services start (the early boot steps already did their work). */
+static const char *const step_targets[] = {
+	"network.target", "network-online.target", "remote-fs.target", "multi-user.target", "default.target", NULL,
+};
+
+static bool is_step_target(const char *name)
+{
+	for (size_t i = 0; step_targets[i]; i++)
+		if (!strcmp(name, step_targets[i]))
+			return true;
+	return false;
+}
+
+static bool ends_with(const char *s, const char *suffix)
+{
+	size_t a = strlen(s), b = strlen(suffix);
+	return a >= b && !strcmp(s + a - b, suffix);
+}
+
+struct svc *svcmgr_find(struct svcmgr *m, const char *name)
+{
+	for (size_t i = 0; i < m->n; i++) {
+		struct svc *s = &m->v[i];
+		if (!strcmp(s->name, name))
+			return s;
+		for (size_t a = 0; s->loaded && a < s->u.aliases.n; a++)
+			if (!strcmp(s->u.aliases.v[a], name))
+				return s;
+	}
+	return NULL;
+}
+
+int svcmgr_init(struct svcmgr *m, int epfd)
+{
+	static const char *const default_dirs[] = {"/etc/ekinit/system", "/etc/systemd/system",
+						   "/usr/lib/systemd/system", "/lib/systemd/system", NULL};
+	memset(m, 0, sizeof *m);
+	m->dirs = default_dirs;
+	m->cgroup_root = "/sys/fs/cgroup";
+	m->log_dir = "/run/log/ekinit";
+	m->enabled_file = "/etc/ekinit/enabled";
+	m->log_cap = 1 << 20;
+	m->epfd = epfd;
+	m->notify_fd = -1;
+	return 0;
+}
+
+static struct svc *new_svc(struct svcmgr *m, const char *name)
+{
+	if (m->n == m->cap) {
+		size_t ncap = m->cap ? m->cap * 2 : 32;
+		struct svc *nv = realloc(m->v, ncap * sizeof *nv);
+		if (!nv)
+			return NULL;
+		m->v = nv;
+		m->cap = ncap;
+	}
+	struct svc *s = &m->v[m->n++];
+	memset(s, 0, sizeof *s);
+	snprintf(s->name, sizeof s->name, "%s", name);
+	s->log_rd = s->log_wr = s->log_fd = -1;
+	s->since_ms = ek_sys.now_ms();
+	return s;
+}
+
+/* Loads name (once) and returns its index, or -1 when it cannot be had at all. */
+static long add_unit(struct svcmgr *m, const char *name, bool wanted, int depth);
+
+static void pull_in(struct svcmgr *m, size_t idx, int depth)
+{
+	for (int l = 0; l < 3; l++)
+		for (size_t i = 0;; i++) {
+			/* m->v may move while units are added: take the unit afresh each time. The lists
+			 * themselves are separate allocations and stay put. */
+			struct unit *u = &m->v[idx].u;
+			const struct unit_strv *list = l == 0 ? &u->wants : l == 1 ? &u->requires : &u->binds_to;
+			if (i >= list->n)
+				break;
+			char copy[UNIT_NAME_MAX + 1];
+			snprintf(copy, sizeof copy, "%s", list->v[i]);
+			add_unit(m, copy, true, depth + 1);
+		}
+}
+
+static void wants_dir_units(struct svcmgr *m, const char *target, int depth);
+
+static long add_unit(struct svcmgr *m, const char *name, bool wanted, int depth)
+{
+	struct svc *s = svcmgr_find(m, name);
+	if (s) {
+		long idx = s - m->v;
+		if (wanted && !s->wanted) {
+			s->wanted = true;
+			if (s->loaded)
+				pull_in(m, (size_t)idx, depth);
+		}
+		return idx;
+	}
+	if (depth > 64)
+		return -1;
+	if (ends_with(name, ".target")) {
+		s = new_svc(m, name);
+		if (!s)
+			return -1;
+		s->is_target = true;
+		s->wanted = wanted;
+		long idx = s - m->v;
+		if (!is_step_target(name)) {
+			s->state = SVC_RUNNING;
+			snprintf(s->why, sizeof s->why, "reached with the boot steps");
+		} else {
+			s->state = SVC_WAITING;
+			snprintf(s->why, sizeof s->why, "waiting for its boot step");
+		}
+		wants_dir_units(m, name, depth + 1);
+		return idx;
+	}
+	if (!ends_with(name, ".service")) {
+		ek_warn("services: %s: only .service and .target units are supported (ignored)", name);
+		return -1;
+	}
+	s = new_svc(m, name);
+	if (!s)
+		return -1;
+	long idx = s - m->v;
+	unit_diag_init(&s->diag);
+	int r = unit_load(name, m->dirs, &s->u, &s->diag);
+	s = &m->v[idx];
+	for (size_t i = 0; i < s->diag.n; i++) {
+		if (s->diag.msg[i].error)
+			ek_err("%s", s->diag.msg[i].text);
+		else
+			ek_warn("%s", s->diag.msg[i].text);
+	}
+	s->wanted = wanted;
+	if (r < 0) {
+		snprintf(s->load_error, sizeof s->load_error, "%s",
+			 r == -ENOENT ? "no unit file found" : r == -ERFKILL ? "masked" :
+			 r == -EBADMSG ? "unit file unusable (see the errors above)" : strerror(-r));
+		s->state = SVC_FAILED;
+		snprintf(s->why, sizeof s->why, "cannot load: %s", s->load_error);
+		if (r != -ERFKILL)
+			ek_err("services: %s: %s", name, s->load_error);
+		unit_free(&s->u);
+		return idx;
+	}
+	s->loaded = true;
+	/* An alias resolved to a unit we already have: keep one. */
+	if (strcmp(s->u.name, name)) {
+		struct svc *real = NULL;
+		for (size_t i = 0; i < m->n; i++)
+			if (i != (size_t)idx && !strcmp(m->v[i].name, s->u.name))
+				real = &m->v[i];
+		if (real) {
+			unit_free(&s->u);
+			m->n--; /* it was the last one added */
+			real->wanted |= wanted;
+			return real - m->v;
+		}
+		snprintf(s->name, sizeof s->name, "%s", s->u.name);
+	}
+	s->state = wanted ? SVC_WAITING : SVC_INACTIVE;
+	if (wanted)
+		pull_in(m, (size_t)idx, depth);
+	return idx;
+}
+
+/* NAME.target.wants/ in every unit directory: the usual `systemctl enable` links. */
+static void wants_dir_units(struct svcmgr *m, const char *target, int depth)
+{
+	for (size_t d = 0; m->dirs[d]; d++) {
+		char path[512];
+		snprintf(path, sizeof path, "%s/%s.wants", m->dirs[d], target);
+		DIR *dir = opendir(path);
+		if (!dir)
+			continue;
+		struct dirent *de;
+		char names[256][UNIT_NAME_MAX + 1];
+		size_t n = 0;
+		while ((de = readdir(dir)) && n < 256)
+			if (de->d_name[0] != '.')
+				snprintf(names[n++], sizeof names[0], "%s", de->d_name);
+		closedir(dir);
+		for (size_t i = 0; i < n; i++) {
+			long idx = add_unit(m, names[i], true, depth);
+			if (idx >= 0)
+				m->v[idx].enabled = true;
+		}
+	}
+}
+
+static void enabled_file_units(struct svcmgr *m)
+{
+	FILE *f = fopen(m->enabled_file, "re");
+	char line[512];
+	unsigned lineno = 0;
+	if (!f)
+		return;
+	while (fgets(line, sizeof line, f)) {
+		lineno++;
+		char *s = conf_trim(line);
+		if (!*s || *s == '#')
+			continue;
+		long idx = add_unit(m, s, true, 0);
+		if (idx < 0)
+			ek_warn("%s:%u: %s cannot be enabled", m->enabled_file, lineno, s);
+		else
+			m->v[idx].enabled = true;
+	}
+	fclose(f);
+}
+
+static int push(size_t **v, size_t *n, size_t x)
+{
+	for (size_t i = 0; i < *n; i++)
+		if ((*v)[i] == x)
+			return 0;
+	size_t *nv = realloc(*v, (*n + 1) * sizeof *nv);
+	if (!nv)
+		return -ENOMEM;
+	nv[(*n)++] = x;
+	*v = nv;
+	return 0;
+}
+
+/* After= and Before= become one "starts after" list per unit; Requires=/BindsTo= also order (in
+ * ekinit a required unit must be up before its dependent starts; see docs/architecture.md). */
+static void resolve(struct svcmgr *m)
+{
+	for (size_t i = 0; i < m->n; i++) {
+		free(m->v[i].after);
+		free(m->v[i].requires);
+		m->v[i].after = m->v[i].requires = NULL;
+		m->v[i].nafter = m->v[i].nrequires = 0;
+	}
+	for (size_t i = 0; i < m->n; i++) {
+		struct svc *s = &m->v[i];
+		if (!s->loaded)
+			continue;
+		for (size_t k = 0; k < s->u.after.n; k++) {
+			struct svc *d = svcmgr_find(m, s->u.after.v[k]);
+			if (d && d != s)
+				push(&s->after, &s->nafter, (size_t)(d - m->v));
+		}
+		for (size_t k = 0; k < s->u.before.n; k++) {
+			struct svc *d = svcmgr_find(m, s->u.before.v[k]);
+			if (d && d != s)
+				push(&d->after, &d->nafter, i);
+		}
+		const struct unit_strv *req[] = {&s->u.requires, &s->u.binds_to};
+		for (size_t l = 0; l < 2; l++)
+			for (size_t k = 0; k < req[l]->n; k++) {
+				struct svc *d = svcmgr_find(m, req[l]->v[k]);
+				if (d && d != s) {
+					push(&s->requires, &s->nrequires, (size_t)(d - m->v));
+					push(&s->after, &s->nafter, (size_t)(d - m->v));
+				}
+			}
+	}
+}
+
+/* Depth-first search for a cycle in the "starts after" graph; fills path with its members and
+ * returns its length, 0 when there is none. */
+static size_t find_cycle(struct svcmgr *m, size_t *path)
+{
+	unsigned char *color = calloc(m->n, 1); /* 0 new, 1 on stack, 2 done */
+	size_t *stack = malloc(m->n * sizeof *stack), *edge = malloc(m->n * sizeof *edge);
+	size_t len = 0;
+	if (!color || !stack || !edge)
+		goto out;
+	for (size_t root = 0; root < m->n && !len; root++) {
+		if (color[root])
+			continue;
+		size_t sp = 0;
+		stack[sp] = root;
+		edge[sp] = 0;
+		color[root] = 1;
+		while (sp != (size_t)-1 && !len) {
+			struct svc *s = &m->v[stack[sp]];
+			if (edge[sp] == s->nafter) {
+				color[stack[sp]] = 2;
+				sp--;
+				continue;
+			}
+			size_t next = s->after[edge[sp]++];
+			if (color[next] == 1) {
+				size_t from = 0;
+				while (stack[from] != next)
+					from++;
+				for (size_t k = from; k <= sp; k++)
+					path[len++] = stack[k];
+			} else if (color[next] == 0) {
+				color[next] = 1;
+				stack[++sp] = next;
+				edge[sp] = 0;
+			}
+		}
+	}
+out:
+	free(color);
+	free(stack);
+	free(edge);
+	return len;
+}
+
+static void break_cycles(struct svcmgr *m)
+{
+	size_t *path = malloc((m->n + 1) * sizeof *path);
+	if (!path)
+		return;
+	for (unsigned guard = 0; guard < 1000; guard++) {
+		size_t len = find_cycle(m, path);
+		if (!len)
+			break;
+		/* Deterministic: the member whose name sorts last loses its ordering edge. */
+		size_t victim = 0;
+		for (size_t k = 1; k < len; k++)
+			if (strcmp(m->v[path[k]].name, m->v[path[victim]].name) > 0)
+				victim = k;
+		size_t from = path[victim], to = path[(victim + 1) % len];
+		char members[600];
+		struct strbuf sb;
+		sb_init(&sb, members, sizeof members);
+		for (size_t k = 0; k < len; k++)
+			sb_printf(&sb, "%s -> ", m->v[path[k]].name);
+		sb_puts(&sb, m->v[path[0]].name);
+		ek_err("services: ordering cycle: %s; ignoring %s's order after %s", members, m->v[from].name,
+		       m->v[to].name);
+		struct svc *s = &m->v[from];
+		for (size_t k = 0; k < s->nafter; k++)
+			if (s->after[k] == to) {
+				s->after[k] = s->after[--s->nafter];
+				break;
+			}
+	}
+	free(path);
+}
+
+static void open_notify(struct svcmgr *m)
+{
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	snprintf(m->notify_path, sizeof m->notify_path, "%s", "/run/ekinit/notify");
+	snprintf(sa.sun_path, sizeof sa.sun_path, "%s", m->notify_path);
+	int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	int one = 1;
+	unlink(m->notify_path);
+	if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof sa) < 0 ||
+	    setsockopt(fd, SOL_SOCKET, SO_PASSCRED, &one, sizeof one) < 0) {
+		ek_err("services: notify socket %s: %s; Type=notify units cannot report ready", m->notify_path,
+		       strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return;
+	}
+	svc_epoll_add(m, fd, SVC_EPOLL_TAG_NOTIFY);
+	m->notify_fd = fd;
+}
+
+int svcmgr_load(struct svcmgr *m)
+{
+	if (m->notify_fd < 0)
+		open_notify(m);
+	wants_dir_units(m, "multi-user.target", 0);
+	enabled_file_units(m);
+	long mu = add_unit(m, "multi-user.target", true, 0);
+	(void)mu;
+	resolve(m);
+	break_cycles(m);
+	int loaded = 0;
+	for (size_t i = 0; i < m->n; i++)
+		loaded += m->v[i].loaded;
+	return loaded;
+}
+
+long svcmgr_add(struct svcmgr *m, const char *name, bool wanted)
+{
+	long idx = add_unit(m, name, wanted, 0);
+	resolve(m);
+	break_cycles(m);
+	return idx;
+}
+
+int svcmgr_reload_units(struct svcmgr *m, char *err, size_t cap)
+{
+	/* New definitions apply from the next start, as with systemd's daemon-reload: a running
+	 * service keeps its process; only its unit data is replaced. */
+	for (size_t i = 0; i < m->n; i++) {
+		struct svc *s = &m->v[i];
+		if (!s->loaded)
+			continue;
+		struct unit fresh;
+		struct unit_diag diag;
+		unit_diag_init(&diag);
+		memset(&fresh, 0, sizeof fresh);
+		int r = unit_load(s->name, m->dirs, &fresh, &diag);
+		for (size_t k = 0; k < diag.n; k++)
+			(diag.msg[k].error ? ek_err : ek_warn)("%s", diag.msg[k].text);
+		if (r < 0) {
+			ek_warn("daemon-reload: %s: %s; keeping the old definition", s->name, strerror(-r));
+			unit_free(&fresh);
+			continue;
+		}
+		unit_free(&s->u);
+		s->u = fresh;
+		s->diag = diag;
+	}
+	wants_dir_units(m, "multi-user.target", 0);
+	enabled_file_units(m);
+	resolve(m);
+	break_cycles(m);
+	(void)err;
+	(void)cap;
+	return 0;
+}
+
+void svcmgr_target_reached(struct svcmgr *m, const char *target)
+{
+	struct svc *s = svcmgr_find(m, target);
+	if (s && s->state != SVC_RUNNING) {
+		svc_set_state(m, s, SVC_RUNNING, "reached");
+		s->ready_ms = ek_sys.now_ms();
+	}
+}
