@@ -360,7 +360,8 @@ static void break_cycles(struct svcmgr *m)
 static void open_notify(struct svcmgr *m)
 {
 	struct sockaddr_un sa = {.sun_family = AF_UNIX};
-	snprintf(m->notify_path, sizeof m->notify_path, "%s", "/run/ekinit/notify");
+	if (!m->notify_path[0])
+		snprintf(m->notify_path, sizeof m->notify_path, "%s", "/run/ekinit/notify");
 	snprintf(sa.sun_path, sizeof sa.sun_path, "%s", m->notify_path);
 	int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	int one = 1;

@@ -1,0 +1,129 @@
+/* What the service manager decides to run and in which order: the .wants links and the enabled
+ * file, the Wants/Requires closure, After/Before resolution, and cycle breaking. Nothing is started. */
+#include <fcntl.h>
+#include <sys/epoll.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "t.h"
+#include "../../init/log.h"
+#include "../../init/svc.h"
+
+static char dir[64];
+static int logpipe[2];
+static char logbuf[16384];
+
+static void unitfile(const char *name, const char *unit_section)
+{
+	char path[256], text[512];
+	snprintf(path, sizeof path, "%s/%s", dir, name);
+	snprintf(text, sizeof text, "[Unit]\n%s\n[Service]\nExecStart=/bin/true\n", unit_section);
+	t_write(path, text);
+}
+
+static void wants(const char *name)
+{
+	char path[256], target[256];
+	snprintf(path, sizeof path, "%s/multi-user.target.wants", dir);
+	mkdir(path, 0755);
+	snprintf(path, sizeof path, "%s/multi-user.target.wants/%s", dir, name);
+	snprintf(target, sizeof target, "../%s", name);
+	if (symlink(target, path) < 0)
+		perror(path);
+}
+
+static bool after_has(struct svcmgr *m, const char *who, const char *dep)
+{
+	struct svc *s = svcmgr_find(m, who), *d = svcmgr_find(m, dep);
+	for (size_t i = 0; s && d && i < s->nafter; i++)
+		if (&m->v[s->after[i]] == d)
+			return true;
+	return false;
+}
+
+static struct svcmgr m;
+
+static void load(void)
+{
+	static const char *dirs[2];
+	static char enabled[128];
+	dirs[0] = dir;
+	dirs[1] = NULL;
+	int ep = epoll_create1(EPOLL_CLOEXEC);
+	svcmgr_init(&m, ep);
+	m.dirs = dirs;
+	snprintf(enabled, sizeof enabled, "%s/enabled", dir);
+	m.enabled_file = enabled;
+	snprintf(m.notify_path, sizeof m.notify_path, "%s/notify", dir);
+	svcmgr_load(&m);
+	t_drain(logpipe[0], logbuf, sizeof logbuf);
+}
+
+TEST(test_enabled_set_and_closure)
+{
+	T_ASSERT(svcmgr_find(&m, "a.service") && svcmgr_find(&m, "a.service")->enabled);
+	T_ASSERT(svcmgr_find(&m, "e.service") && svcmgr_find(&m, "e.service")->enabled);
+	struct svc *d = svcmgr_find(&m, "d.service");
+	T_ASSERT(d != NULL);
+	T_ASSERT(d->wanted);   /* pulled in by c's Requires= */
+	T_ASSERT(!d->enabled); /* but not enabled itself */
+	T_EQ_INT(d->state, SVC_WAITING);
+	T_ASSERT(svcmgr_find(&m, "lonely.service") == NULL); /* exists but nobody wants it */
+	T_ASSERT(svcmgr_find(&m, "multi-user.target") != NULL);
+}
+
+TEST(test_order_resolution)
+{
+	T_ASSERT(after_has(&m, "b.service", "a.service"));  /* After=a */
+	T_ASSERT(after_has(&m, "a.service", "e.service"));  /* e has Before=a */
+	T_ASSERT(after_has(&m, "c.service", "d.service"));  /* Requires implies After in ekinit */
+	T_ASSERT(!after_has(&m, "a.service", "b.service"));
+}
+
+TEST(test_cycle_broken_deterministically)
+{
+	T_CONTAINS(logbuf, "ordering cycle: ");
+	T_CONTAINS(logbuf, "ignoring z.service's order after x.service");
+	T_ASSERT(!after_has(&m, "z.service", "x.service"));
+	T_ASSERT(after_has(&m, "y.service", "z.service"));
+	T_ASSERT(after_has(&m, "x.service", "y.service"));
+}
+
+TEST(test_missing_unit_reported)
+{
+	struct svc *s = svcmgr_find(&m, "ghost.service");
+	T_ASSERT(s != NULL);
+	T_EQ_INT(s->state, SVC_FAILED);
+	T_CONTAINS(s->why, "no unit file found");
+	T_CONTAINS(logbuf, "ghost.service: no unit file found");
+}
+
+int main(void)
+{
+	if (!t_tmpdir(dir, sizeof dir) || pipe2(logpipe, O_NONBLOCK) < 0)
+		return 1;
+	ek_log_set_fd(logpipe[1]);
+	unitfile("a.service", "Description=A");
+	unitfile("b.service", "After=a.service");
+	unitfile("c.service", "Requires=d.service");
+	unitfile("d.service", "");
+	unitfile("e.service", "Before=a.service");
+	unitfile("x.service", "After=y.service");
+	unitfile("y.service", "After=z.service");
+	unitfile("z.service", "After=x.service");
+	unitfile("lonely.service", "");
+	unitfile("w.service", "Wants=ghost.service");
+	const char *names[] = {"a.service", "b.service", "c.service", "x.service", "y.service", "z.service", "w.service"};
+	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+		wants(names[i]);
+	char path[128];
+	snprintf(path, sizeof path, "%s/enabled", dir);
+	t_write(path, "# enabled by hand\ne.service\n");
+	load();
+	T_RUN(test_enabled_set_and_closure);
+	T_RUN(test_order_resolution);
+	T_RUN(test_cycle_broken_deterministically);
+	T_RUN(test_missing_unit_reported);
+	t_rmtree(dir);
+	return T_END();
+}
