@@ -20,7 +20,9 @@ INIT_SRC := $(wildcard init/*.c) $(COMMON_SRC)
 INIT_LIB_SRC := $(filter-out init/main.c,$(INIT_SRC))
 # ekctl verify links the unit parser (plain libc; it needs no PID 1).
 UNIT_PARSER_SRC := $(wildcard init/unit*.c) init/confdirs.c
-EKCTL_SRC := ekctl/ekctl.c ekctl/verify.c $(UNIT_PARSER_SRC) $(COMMON_SRC)
+# ekctl's pure parts (no socket, no output): also linked into tests/unit/test_systemctl.
+EKCTL_PURE_SRC := ekctl/mapping.c ekctl/systemctl_args.c
+EKCTL_SRC := $(filter-out $(EKCTL_PURE_SRC),$(wildcard ekctl/*.c)) $(EKCTL_PURE_SRC) $(UNIT_PARSER_SRC) $(COMMON_SRC)
 
 .PHONY: all clean check unit qemu-check demo check-links check-clang bench
 all: $(BUILD)/ekinit $(BUILD)/ekctl
@@ -48,6 +50,11 @@ UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/unit/%)
 $(BUILD)/unit/%: tests/unit/%.c tests/unit/t.h $(INIT_LIB_SRC) $(wildcard init/*.h common/*.h) | $(BUILD)/.deps-ok
 	@mkdir -p $(dir $@)
 	$(CC) -std=c17 -D_GNU_SOURCE $(WARN) -O1 -g $(SAN) $(INIT_CFLAGS) -o $@ $< $(INIT_LIB_SRC) $(INIT_LIBS)
+
+# test_systemctl checks ekctl's argument and exit-code mapping, not PID 1's modules.
+$(BUILD)/unit/test_systemctl: tests/unit/test_systemctl.c tests/unit/t.h $(EKCTL_PURE_SRC) $(wildcard ekctl/*.h common/*.h) | $(BUILD)/.deps-ok
+	@mkdir -p $(dir $@)
+	$(CC) -std=c17 -D_GNU_SOURCE $(WARN) -O1 -g $(SAN) -o $@ $< $(EKCTL_PURE_SRC) common/proto.c
 
 unit: $(UNIT_BIN) $(BUILD)/ekctl
 	@tests/unit/run $(UNIT_BIN)

@@ -483,9 +483,9 @@ static int handle_request(const struct ek_request *req, struct strbuf *out, void
 			return -1;
 		}
 		if (name) {
-			struct svc *s = svcmgr_find(m, name);
+			struct svc *s = svcmgr_get(m, name, err, sizeof err);
 			if (!s) {
-				sb_printf(out, EK_ERR_NOT_FOUND ": no such unit %s", name);
+				sb_puts(out, err);
 				return -1;
 			}
 			svcmgr_render_one(m, s, out, json);
@@ -577,9 +577,9 @@ static int handle_request(const struct ek_request *req, struct strbuf *out, void
 		return unit_reply(svcmgr_enable(m, name, req->verb == EK_VERB_ENABLE, err, sizeof err), err, out, name,
 				  req->verb == EK_VERB_ENABLE ? "enabled for this boot" : "disabled for this boot");
 	case EK_VERB_STATE: {
-		struct svc *s = svcmgr_find(m, name);
+		struct svc *s = svcmgr_get(m, name, err, sizeof err);
 		if (!s) {
-			sb_printf(out, EK_ERR_NOT_FOUND ": no such unit %s", name);
+			sb_puts(out, err);
 			return -1;
 		}
 		sb_printf(out, "%s %s\n", svc_active_word(s), s->enabled ? "enabled" : "disabled");

@@ -113,6 +113,9 @@ void svcmgr_shutdown(struct svcmgr *m);
 bool svcmgr_all_stopped(const struct svcmgr *m);
 
 struct svc *svcmgr_find(struct svcmgr *m, const char *name);
+/* Like svcmgr_find, but loads a unit file that exists and was not loaded yet (not wanted). NULL
+ * with "not-found: ..." in err when there is no such unit. */
+struct svc *svcmgr_get(struct svcmgr *m, const char *name, char *err, size_t cap);
 /* Loads a unit that was not part of the boot (for `ekctl start`), with what it pulls in when
  * wanted; its index or -1. */
 long svcmgr_add(struct svcmgr *m, const char *name, bool wanted);

@@ -396,7 +396,14 @@ int svcmgr_load(struct svcmgr *m)
 
 long svcmgr_add(struct svcmgr *m, const char *name, bool wanted)
 {
+	size_t before = m->n;
 	long idx = add_unit(m, name, wanted, 0);
+	/* A lookup of a unit that does not exist (a typo in `systemctl is-active`) leaves no trace. */
+	if (idx >= 0 && (size_t)idx == before && m->n == before + 1 && !wanted && !m->v[idx].loaded &&
+	    !m->v[idx].is_target) {
+		m->n--;
+		return -1;
+	}
 	resolve(m);
 	break_cycles(m);
 	return idx;

@@ -69,7 +69,10 @@ void svcmgr_render_one(struct svcmgr *m, struct svc *s, struct strbuf *sb, bool 
 		return;
 	}
 	double now = ek_sys.now_ms();
-	sb_printf(sb, "%s - %s\n", s->name, s->loaded && s->u.description ? s->u.description : "");
+	if (s->loaded && s->u.description)
+		sb_printf(sb, "%s - %s\n", s->name, s->u.description);
+	else
+		sb_printf(sb, "%s\n", s->name);
 	if (s->loaded)
 		sb_printf(sb, "  loaded: %s%s\n", s->u.path ? s->u.path : "?", s->enabled ? " (enabled)" : "");
 	else if (s->load_error[0])

@@ -44,6 +44,9 @@ const char *svc_active_word(const struct svc *s)
 	case SVC_STARTING:
 	case SVC_RESTARTING:
 		return "activating";
+	case SVC_WAITING:
+		/* a queued start: what a client polling after `start` must see */
+		return s->wanted ? "activating" : "inactive";
 	case SVC_STOPPING:
 		return "deactivating";
 	case SVC_FAILED:
@@ -911,7 +914,7 @@ bool svcmgr_all_stopped(const struct svcmgr *m)
 
 /* ---- operator requests ------------------------------------------------------------------------ */
 
-static struct svc *lookup(struct svcmgr *m, const char *name, char *err, size_t cap)
+struct svc *svcmgr_get(struct svcmgr *m, const char *name, char *err, size_t cap)
 {
 	struct svc *s = svcmgr_find(m, name);
 	if (!s) {
@@ -925,6 +928,8 @@ static struct svc *lookup(struct svcmgr *m, const char *name, char *err, size_t 
 	}
 	return s;
 }
+
+#define lookup svcmgr_get
 
 int svcmgr_start(struct svcmgr *m, const char *name, char *err, size_t cap)
 {
