@@ -70,6 +70,7 @@ static void accept_client(struct control *c)
 	socklen_t len = sizeof cred;
 	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0 || cred.uid != 0) {
 		static const char why[] = "permission denied: root only";
+		ek_warn("control: refused a request from pid %d (uid %d): root only", (int)cred.pid, (int)cred.uid);
 		reply(fd, 0, why, sizeof why - 1);
 		close(fd);
 		return;
@@ -90,6 +91,7 @@ static void accept_client(struct control *c)
 		return;
 	}
 	c->clients[slot] = fd;
+	c->client_pid[slot] = cred.pid;
 }
 
 static void serve(struct control *c, int slot)
@@ -109,6 +111,7 @@ static void serve(struct control *c, int slot)
 	}
 	if (proto_parse_request(msg, n > (ssize_t)sizeof msg ? EK_REQUEST_MAX + 1 : (size_t)n, &req, err,
 				sizeof err) < 0) {
+		ek_warn("control: bad request from pid %d: %s", (int)c->client_pid[slot], err);
 		reply(fd, 0, err, strlen(err));
 		drop(c, slot);
 		return;

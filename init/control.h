@@ -3,6 +3,8 @@
 #ifndef EK_CONTROL_H
 #define EK_CONTROL_H
 
+#include <sys/types.h>
+
 #include "../common/proto.h"
 #include "../common/strbuf.h"
 
@@ -15,6 +17,7 @@ struct control {
 	int listen_fd;
 	int epoll_fd;
 	int clients[EK_CONTROL_CLIENTS];
+	pid_t client_pid[EK_CONTROL_CLIENTS]; /* from SO_PEERCRED, to name the peer in messages */
 	control_handler handler;
 	void *ctx;
 };
