@@ -296,13 +296,22 @@ class Image:
                     self.add_file(hp, ip, stat.S_IMODE(st.st_mode))
 
     # -- higher level
-    def add_binary(self, source, path=None, mode=0o755):
-        """Copy a host ELF binary and the shared libraries it needs (as
-        reported by ldd), each at its library path; the dynamic loader
-        also at its canonical path."""
+    def add_binary(self, source, path=None, mode=0o755, lib_roots=()):
+        """Copy an ELF binary and the shared libraries it needs (as reported
+        by ldd), each at its library path; the dynamic loader also at its
+        canonical path. Libraries are looked up in lib_roots (unpacked
+        package trees, e.g. package_root()) first, then on the host; one
+        found in a root goes to its path inside that root."""
+        roots = [os.path.realpath(r) for r in lib_roots]
         self.add_file(source, path or source, mode)
-        for lib in shared_libraries(source):
-            self.add_file(lib, lib, 0o755, explicit=False, replace=False)
+        for lib in shared_libraries(source, roots):
+            dst = lib
+            real = os.path.realpath(lib)
+            for r in roots:
+                if lib.startswith(r + "/") or real.startswith(r + "/"):
+                    dst = "/" + os.path.relpath(lib if lib.startswith(r + "/") else real, r)
+                    break
+            self.add_file(lib, dst, 0o755, explicit=False, replace=False)
 
     def add_busybox(self, binary, path="/bin/busybox"):
         """Install a static busybox and links for all its applets, without
@@ -417,12 +426,23 @@ explicit entries always win over busybox applet links and library copies.
 # --------------------------------------------------------------------------
 # Host binaries
 
-def shared_libraries(binary):
-    """Paths of the shared libraries (and loader) a dynamic ELF needs."""
+LIB_SUBDIRS = ("lib/x86_64-linux-gnu", "usr/lib/x86_64-linux-gnu", "lib", "usr/lib")
+
+
+def shared_libraries(binary, lib_roots=()):
+    """Paths of the shared libraries (and loader) a dynamic ELF needs.
+    lib_roots: unpacked package trees searched before the host's
+    libraries (their lib directories go first in LD_LIBRARY_PATH)."""
     with open(binary, "rb") as f:
         if f.read(4) != b"\x7fELF":
             return []
-    p = _run(["ldd", binary], check=False)
+    env = None
+    if lib_roots:
+        dirs = [os.path.join(r, d) for r in lib_roots for d in LIB_SUBDIRS
+                if os.path.isdir(os.path.join(r, d))]
+        env = dict(os.environ, LD_LIBRARY_PATH=":".join(dirs))
+    p = subprocess.run(["ldd", binary], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                       text=True, env=env)
     if p.returncode != 0:
         if "not a dynamic executable" in (p.stdout + p.stderr):
             return []

@@ -40,11 +40,13 @@ class VMError(AssertionError):
 
 class VM:
     def __init__(self, name, kernel, initrd, cmdline="", accel="tcg", memory=256,
-                 log_path=None, extra_args=(), interactive=False):
+                 log_path=None, extra_args=(), interactive=False, wrap=(),
+                 base_cmdline=DEFAULT_CMDLINE):
         self.name = name
         self.kernel = kernel
         self.initrd = initrd
-        self.cmdline = (DEFAULT_CMDLINE + " " + cmdline).strip()
+        self.cmdline = (base_cmdline + " " + cmdline).strip()
+        self.wrap = list(wrap)       # argv prefix, e.g. ip netns exec NAME
         self.accel = accel
         self.memory = memory
         self.log_path = log_path
@@ -63,7 +65,7 @@ class VM:
 
     # ------------------------------------------------------------ lifecycle
     def argv(self):
-        argv = [QEMU, "-accel", self.accel, "-M", "pc", "-m", str(self.memory),
+        argv = self.wrap + [QEMU, "-accel", self.accel, "-M", "pc", "-m", str(self.memory),
                 "-nodefaults", "-display", "none", "-no-reboot",
                 "-kernel", self.kernel]
         if self.initrd:

@@ -13,6 +13,7 @@ import time
 import traceback
 
 import ekvm
+import netns
 import nodeimage
 
 REPO = nodeimage.REPO
@@ -93,12 +94,32 @@ class Context:
         self.accel = accel
         self.vms = []
         self.log_paths = []
+        self.networks = []
 
-    def boot(self, cmdline="", memory=256):
+    def network(self):
+        """A new test network: namespace ekt-NAME-pPID-N with bridge br0
+        (lib/netns.py); deleted in teardown, whatever happened."""
+        net = netns.Netns(self.name)
+        self.networks.append(net)
+        return net.create()
+
+    def boot(self, cmdline="", memory=256, initrd=None, net=None, mac=None, label=None,
+             base_cmdline=ekvm.DEFAULT_CMDLINE):
+        """Start a VM. initrd: another image (default: the node image);
+        net + mac: one virtio NIC on a new tap on the network's bridge;
+        label: log name suffix (NAME-label.log) instead of the VM's number."""
         n = len(self.vms) + 1
-        log = os.path.join(LOGS, self.name + ("" if n == 1 else "-%d" % n) + ".log")
-        vm = ekvm.VM(self.name, self.image.kernel, self.image.initrd, cmdline=cmdline,
-                     accel=self.accel, memory=memory, log_path=log)
+        suffix = "-" + label if label else ("" if n == 1 else "-%d" % n)
+        log = os.path.join(LOGS, self.name + suffix + ".log")
+        extra, wrap = [], []
+        if net is not None:
+            tap = net.tap()
+            extra = ["-netdev", "tap,id=n0,ifname=%s,script=no,downscript=no" % tap,
+                     "-device", "virtio-net-pci,netdev=n0,mac=%s" % mac]
+            wrap = net.wrap()
+        vm = ekvm.VM(self.name + suffix, self.image.kernel, initrd or self.image.initrd,
+                     cmdline=cmdline, accel=self.accel, memory=memory, log_path=log,
+                     extra_args=extra, wrap=wrap, base_cmdline=base_cmdline)
         self.vms.append(vm)
         self.log_paths.append(log)
         return vm.start()
@@ -111,6 +132,32 @@ class Context:
     def teardown(self):
         for vm in self.vms:
             vm.kill()
+        for net in self.networks:
+            net.destroy()
+
+
+class VMBudget:
+    """At most `limit` VMs at once across parallel scenarios (TCG on a few
+    cores): a scenario declaring VMS = n (module attribute, default 1) waits
+    for n slots."""
+
+    def __init__(self, limit):
+        self.limit = max(1, limit)
+        self.used = 0
+        self.cond = threading.Condition()
+
+    def acquire(self, n):
+        n = min(max(1, n), self.limit)
+        with self.cond:
+            while self.used + n > self.limit:
+                self.cond.wait()
+            self.used += n
+        return n
+
+    def release(self, n):
+        with self.cond:
+            self.used -= n
+            self.cond.notify_all()
 
 
 def run_one(sc, image, accel, keep_logs):
@@ -213,14 +260,25 @@ def main(argv=None):
     image = build_image(args)
     accel = choose_accel(image.kernel)
     os.makedirs(LOGS, exist_ok=True)
+    netns.clean_stale()
+
+    def on_sigterm(signum, frame):
+        raise KeyboardInterrupt
+    signal.signal(signal.SIGTERM, on_sigterm)
 
     passed = failed = 0
     lock = threading.Lock()
     t0 = time.monotonic()
 
+    budget = VMBudget(int(os.environ.get("EKINIT_MAX_VMS", "4")))
+
     def job(name):
         nonlocal passed, failed
-        reason, dt, logs = run_one(scenarios[name], image, accel, args.keep_logs)
+        n = budget.acquire(getattr(scenarios[name].module, "VMS", 1))
+        try:
+            reason, dt, logs = run_one(scenarios[name], image, accel, args.keep_logs)
+        finally:
+            budget.release(n)
         with lock:
             if reason is None:
                 passed += 1
@@ -242,6 +300,7 @@ def main(argv=None):
         signal.signal(signal.SIGINT, signal.SIG_IGN)
         ex.shutdown(wait=False, cancel_futures=True)
         ekvm.kill_all()
+        netns.delete_all()
         print("interrupted; %d passed, %d failed" % (passed, failed))
         os._exit(130)
     ex.shutdown()
