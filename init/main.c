@@ -68,6 +68,7 @@ struct ekinit {
 	size_t remote_fs_event;
 	struct svcmgr svc;
 	bool services_settled;
+	double svc_settled_ms;
 	double stop_deadline_ms;
 	int shell_fast_exits;
 };
@@ -294,6 +295,8 @@ static enum ek_result step_remote_fs(struct ekinit *ek, char *detail, size_t cap
 	return EK_PENDING;
 }
 
+static void write_boot_json(struct ekinit *ek);
+
 static void remote_fs_done(struct ekinit *ek, int status)
 {
 	svcmgr_target_reached(&ek->svc, "remote-fs.target");
@@ -301,9 +304,7 @@ static void remote_fs_done(struct ekinit *ek, int status)
 	ek->remote_fs_pid = 0;
 	timeline_end_at(ek->remote_fs_event, code == 0 ? EK_OK : EK_FAILED,
 			code == 0 ? "all mounted" : code == 2 ? "fstab unreadable" : "some network mounts failed (see above)");
-	int r = timeline_write_json(BOOT_JSON, ek->boot_id);
-	if (r < 0)
-		ek_warn("%s: %s", BOOT_JSON, strerror(-r));
+	write_boot_json(ek);
 }
 
 static const struct step steps[] = {
@@ -641,6 +642,33 @@ static void on_signal(struct ekinit *ek, const struct signalfd_siginfo *si)
 	}
 }
 
+/* boot.json: the steps, plus each service's start and ready times once services settled. */
+static void write_boot_json(struct ekinit *ek)
+{
+	static char extra[48 * 1024];
+	struct strbuf sb;
+	sb_init(&sb, extra, sizeof extra);
+	sb_printf(&sb, ",\"services_settled_ms\":");
+	if (ek->services_settled)
+		sb_printf(&sb, "%.3f", ek->svc_settled_ms);
+	else
+		sb_puts(&sb, "null");
+	sb_puts(&sb, ",\"services\":[");
+	for (size_t i = 0, k = 0; i < ek->svc.n; i++) {
+		struct svc *s = &ek->svc.v[i];
+		if (s->is_target)
+			continue;
+		sb_puts(&sb, k++ ? ",{\"name\":" : "{\"name\":");
+		sb_json_str(&sb, s->name);
+		sb_printf(&sb, ",\"state\":\"%s\",\"start_ms\":%.3f,\"ready_ms\":%.3f}", svc_state_name(s->state),
+			  s->start_ms, s->ready_ms);
+	}
+	sb_putc(&sb, ']');
+	int r = sb.truncated ? -E2BIG : timeline_write_json_with(BOOT_JSON, ek->boot_id, extra);
+	if (r < 0)
+		ek_warn("%s: %s", BOOT_JSON, strerror(-r));
+}
+
 #define SHUTDOWN_SERVICES_MS 120000 /* all services together; each also has its TimeoutStopSec */
 
 static _Noreturn void steady_loop(struct ekinit *ek)
@@ -650,7 +678,9 @@ static _Noreturn void steady_loop(struct ekinit *ek)
 		if (!ek->services_settled && svcmgr_find(&ek->svc, "multi-user.target") &&
 		    svcmgr_find(&ek->svc, "multi-user.target")->state == SVC_RUNNING) {
 			ek->services_settled = true;
+			ek->svc_settled_ms = ek_sys.now_ms();
 			ek_info("services settled %.0f ms after kernel start", ek_sys.now_ms());
+			write_boot_json(ek);
 		}
 		if (pending_shutdown >= 0) {
 			if (!ek->svc.shutting_down) {
@@ -758,9 +788,7 @@ int main(int argc, char **argv)
 		ek_err("control socket %s: %s; ekctl will not reach PID 1 (use -f)", EK_CONTROL_PATH, strerror(-r));
 	timeline_complete();
 	ek.state = "running";
-	r = timeline_write_json(BOOT_JSON, ek.boot_id);
-	if (r < 0)
-		ek_warn("%s: %s", BOOT_JSON, strerror(-r));
+	write_boot_json(&ek);
 	ek_info("boot complete in %.0f ms", timeline_complete_ms());
 	start_console_shell(&ek);
 	start_services(&ek);

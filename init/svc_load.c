@@ -147,7 +147,9 @@ static long add_unit(struct svcmgr *m, const char *name, bool wanted, int depth)
 	unit_diag_init(&s->diag);
 	int r = unit_load(name, m->dirs, &s->u, &s->diag);
 	s = &m->v[idx];
-	for (size_t i = 0; i < s->diag.n; i++) {
+	/* Problems of units the boot wants go to the console; a unit looked up by an operator's
+	 * command reports them in the reply and in `ekctl status NAME` instead. */
+	for (size_t i = 0; wanted && i < s->diag.n; i++) {
 		if (s->diag.msg[i].error)
 			ek_err("%s", s->diag.msg[i].text);
 		else
@@ -160,7 +162,7 @@ static long add_unit(struct svcmgr *m, const char *name, bool wanted, int depth)
 			 r == -EBADMSG ? "unit file unusable (see the errors above)" : strerror(-r));
 		s->state = SVC_FAILED;
 		snprintf(s->why, sizeof s->why, "cannot load: %s", s->load_error);
-		if (r != -ERFKILL)
+		if (r != -ERFKILL && wanted)
 			ek_err("services: %s: %s", name, s->load_error);
 		unit_free(&s->u);
 		return idx;

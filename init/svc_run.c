@@ -59,12 +59,14 @@ const char *svc_active_word(const struct svc *s)
 void svc_set_state(struct svcmgr *m, struct svc *s, enum svc_state st, const char *fmt, ...)
 {
 	(void)m;
+	char why[sizeof s->why];
 	s->state = st;
 	s->since_ms = ek_sys.now_ms();
 	va_list ap;
 	va_start(ap, fmt);
-	vsnprintf(s->why, sizeof s->why, fmt, ap);
+	vsnprintf(why, sizeof why, fmt, ap); /* fmt's arguments may be s->why itself */
 	va_end(ap);
+	memcpy(s->why, why, sizeof why);
 }
 
 static double ms(uint64_t usec)
@@ -483,6 +485,11 @@ static void send_kill(struct svcmgr *m, struct svc *s)
 	switch (s->u.kill_mode) {
 	case UNIT_KILL_CONTROL_GROUP:
 		svc_cgroup_signal(m, s, s->u.kill_signal);
+		/* Also by pid: a process forked a moment ago may not be listed in the cgroup yet. */
+		if (s->main_pid > 0) {
+			ek_sys.kill(s->main_pid, s->u.kill_signal);
+			ek_sys.kill(s->main_pid, SIGCONT);
+		}
 		break;
 	case UNIT_KILL_MIXED:
 	case UNIT_KILL_PROCESS:
@@ -858,6 +865,13 @@ int svcmgr_dispatch(struct svcmgr *m)
 		}
 		if (s->state == SVC_STOPPING && (s->phase == PH_SIGTERM || s->phase == PH_SIGKILL) && stop_done(m, s))
 			stop_post(m, s);
+		/* A forking daemon without PIDFile has no main pid to reap: its end is an empty cgroup. */
+		if (s->state == SVC_RUNNING && s->main_pid == 0 && s->u.type == UNIT_TYPE_FORKING &&
+		    svc_cgroup_empty(m, s)) {
+			snprintf(s->why, sizeof s->why, "its processes are gone");
+			s->last_status = 0;
+			end_run(m, s, SVC_R_FAILED);
+		}
 		double d = s->deadline_ms;
 		if (s->state == SVC_STARTING && s->probe_at_ms > 0 && s->probe_pid == 0 &&
 		    (!d || s->probe_at_ms < d))

@@ -129,8 +129,20 @@ pid_t svc_spawn(struct svcmgr *m, struct svc *s, const struct unit_exec *cmd, bo
 		snprintf(err, cap, "fork: %s", strerror(errno));
 		return -errno;
 	}
-	if (pid > 0)
+	if (pid > 0) {
+		/* Into the service's cgroup from this side too, before anyone can ask for a stop: the
+		 * child's own join below may not have happened yet when svc_spawn returns. */
+		char path[600];
+		if (svc_cgroup_path(m, s, path, sizeof path - 16) == 0) {
+			strcat(path, "/cgroup.procs");
+			int fd = open(path, O_WRONLY | O_CLOEXEC);
+			if (fd >= 0) {
+				dprintf(fd, "%d", (int)pid);
+				close(fd);
+			}
+		}
 		return pid;
+	}
 
 	signals_reset_for_child();
 	setsid();

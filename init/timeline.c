@@ -111,7 +111,12 @@ void timeline_json_events(struct strbuf *sb)
 
 int timeline_write_json(const char *path, const char *boot_id)
 {
-	static char buf[EK_EVENTS_MAX * (EK_DETAIL_MAX * 6 + 160) + 256];
+	return timeline_write_json_with(path, boot_id, "");
+}
+
+int timeline_write_json_with(const char *path, const char *boot_id, const char *extra)
+{
+	static char buf[EK_EVENTS_MAX * (EK_DETAIL_MAX * 6 + 160) + 65536];
 	struct strbuf sb;
 	char tmp[256];
 
@@ -121,9 +126,11 @@ int timeline_write_json(const char *path, const char *boot_id)
 	sb_puts(&sb, ",\"events\":");
 	timeline_json_events(&sb);
 	if (complete_ms > 0)
-		sb_printf(&sb, ",\"complete_ms\":%.3f}\n", complete_ms);
+		sb_printf(&sb, ",\"complete_ms\":%.3f", complete_ms);
 	else
-		sb_puts(&sb, ",\"complete_ms\":null}\n");
+		sb_puts(&sb, ",\"complete_ms\":null");
+	sb_puts(&sb, extra ? extra : "");
+	sb_puts(&sb, "}\n");
 	if (sb.truncated)
 		return -E2BIG;
 	if (snprintf(tmp, sizeof tmp, "%s.tmp", path) >= (int)sizeof tmp)

@@ -41,6 +41,8 @@ const char *timeline_result_name(enum ek_result r);
 void timeline_json_events(struct strbuf *sb);
 /* Writes {"boot_id":..,"events":[..],"complete_ms":..} to path atomically (tmp + rename). */
 int timeline_write_json(const char *path, const char *boot_id);
+/* The same with more members: extra is inserted before the closing brace, e.g. ",\"services\":[..]". */
+int timeline_write_json_with(const char *path, const char *boot_id, const char *extra);
 
 /* Carrying the timeline across the re-exec after switch_root: serialize into an environment-safe
  * string and restore it in the new process. restore returns -EINVAL on anything malformed (and
