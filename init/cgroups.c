@@ -9,7 +9,7 @@
 
 #include "log.h"
 
-static int write_file(const char *path, const char *s)
+int write_string_file(const char *path, const char *s)
 {
 	int fd = open(path, O_WRONLY | O_CLOEXEC);
 	if (fd < 0)
@@ -36,7 +36,7 @@ static int evacuate_root(const char *root)
 	int r = 0;
 	while (fgets(line, sizeof line, f)) {
 		line[strcspn(line, "\n")] = '\0';
-		int w = write_file(procs, line);
+		int w = write_string_file(procs, line);
 		if (w < 0 && w != -ESRCH)
 			r = w;
 	}
@@ -63,13 +63,13 @@ int cgroups_delegate(const char *root, char *enabled, size_t cap)
 	for (char *save, *c = strtok_r(avail, " \n", &save); c; c = strtok_r(NULL, " \n", &save)) {
 		char req[72];
 		snprintf(req, sizeof req, "+%s", c);
-		int r = write_file(ctl, req);
+		int r = write_string_file(ctl, req);
 		if (r == -EBUSY && !evacuated) {
 			evacuated = 1;
 			int e = evacuate_root(root);
 			if (e < 0)
 				ek_debug("cgroups: moving processes to init.scope: %s", strerror(-e));
-			r = write_file(ctl, req);
+			r = write_string_file(ctl, req);
 		}
 		if (r < 0) {
 			/* One controller refusing (e.g. cpu with realtime tasks) must not cost the others. */

@@ -10,4 +10,7 @@
  * cgroup.controllers cannot be read. */
 int cgroups_delegate(const char *root, char *enabled, size_t cap);
 
+/* Writes s to an existing file (cgroup and /proc/sys style: one write). 0 or -errno. */
+int write_string_file(const char *path, const char *s);
+
 #endif

@@ -1,4 +1,5 @@
 #include "log.h"
+#include "../common/hex.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -115,11 +116,6 @@ int ek_log_serialize(char *out, size_t cap)
 	return 0;
 }
 
-static int hexval(char c)
-{
-	return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
-}
-
 int ek_log_restore(const char *in)
 {
 	char line[EK_LINE_MAX];
@@ -134,7 +130,7 @@ int ek_log_restore(const char *in)
 			p--; /* the separator is one byte, not two */
 			continue;
 		}
-		int hi = hexval(p[0]), lo = p[1] ? hexval(p[1]) : -1;
+		int hi = hex_digit_value(p[0]), lo = p[1] ? hex_digit_value(p[1]) : -1;
 		if (hi < 0 || lo < 0 || (hi | lo) == 0 || len + 1 >= sizeof line)
 			return -EINVAL;
 		line[len++] = (char)(hi * 16 + lo);

@@ -1,4 +1,5 @@
 #include "nodeconf.h"
+#include "../common/hex.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -48,24 +49,13 @@ const char *nodeconf_role_name(enum ek_role r)
 	return r == EK_ROLE_CONTROL ? "control" : r == EK_ROLE_WORKER ? "worker" : "none";
 }
 
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 int nodeconf_parse_mac(const char *s, unsigned char mac[6])
 {
 	/* Exactly "xx:xx:xx:xx:xx:xx"; '-' separators are accepted too (some tools print them). */
 	if (strlen(s) != 17)
 		return -EINVAL;
 	for (int i = 0; i < 6; i++) {
-		int hi = hexval(s[i * 3]), lo = hexval(s[i * 3 + 1]);
+		int hi = hex_digit_value(s[i * 3]), lo = hex_digit_value(s[i * 3 + 1]);
 		if (hi < 0 || lo < 0 || (i < 5 && s[i * 3 + 2] != ':' && s[i * 3 + 2] != '-'))
 			return -EINVAL;
 		mac[i] = (unsigned char)(hi << 4 | lo);

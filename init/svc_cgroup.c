@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "cgroups.h"
 #include "log.h"
 #include "svc_internal.h"
 #include "sys.h"
@@ -19,34 +20,15 @@ int svc_cgroup_path(const struct svcmgr *m, const struct svc *s, char *out, size
 	return n < 0 || (size_t)n >= cap ? -ENAMETOOLONG : 0;
 }
 
-static int write_str(const char *path, const char *s)
-{
-	int fd = open(path, O_WRONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	int r = write(fd, s, strlen(s)) < 0 ? -errno : 0;
-	close(fd);
-	return r;
-}
-
 /* Controllers have to be switched on in system.slice too before a service's group (and, with
  * Delegate=yes, the container runtime below it) can use them. */
 static void slice_controllers(const struct svcmgr *m)
 {
-	char path[512], avail[512], ctl[512];
-	snprintf(path, sizeof path, "%s/system.slice/cgroup.controllers", m->cgroup_root);
-	snprintf(ctl, sizeof ctl, "%s/system.slice/cgroup.subtree_control", m->cgroup_root);
-	FILE *f = fopen(path, "re");
-	if (!f)
-		return;
-	if (!fgets(avail, sizeof avail, f))
-		avail[0] = '\0';
-	fclose(f);
-	for (char *save, *c = strtok_r(avail, " \n", &save); c; c = strtok_r(NULL, " \n", &save)) {
-		char req[72];
-		snprintf(req, sizeof req, "+%s", c);
-		write_str(ctl, req);
-	}
+	char path[512], enabled[256];
+	snprintf(path, sizeof path, "%s/system.slice", m->cgroup_root);
+	int failed = cgroups_delegate(path, enabled, sizeof enabled);
+	if (failed > 0)
+		ek_debug("system.slice: %d controllers not enabled", failed);
 }
 
 int svc_cgroup_create(struct svcmgr *m, struct svc *s)
@@ -92,7 +74,7 @@ int svc_cgroup_signal(struct svcmgr *m, struct svc *s, int sig)
 		char path[600];
 		if (svc_cgroup_path(m, s, path, sizeof path - 16) == 0) {
 			strcat(path, "/cgroup.kill");
-			write_str(path, "1");
+			write_string_file(path, "1");
 		}
 	}
 	for (int i = 0; i < n; i++) {

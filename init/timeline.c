@@ -1,4 +1,5 @@
 #include "timeline.h"
+#include "../common/hex.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -164,15 +165,6 @@ int timeline_serialize(char *out, size_t cap)
 	return sb.truncated ? -E2BIG : 0;
 }
 
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	return -1;
-}
-
 static int restore_one(const char *s, size_t len, struct ek_event *e)
 {
 	char copy[EK_STEP_NAME_MAX + 96 + EK_DETAIL_MAX * 2];
@@ -214,7 +206,7 @@ static int restore_one(const char *s, size_t len, struct ek_event *e)
 	if (hl % 2 || hl / 2 >= sizeof e->detail)
 		return -EINVAL;
 	for (size_t i = 0; i < hl / 2; i++) {
-		int hi = hexval(field[4][2 * i]), lo = hexval(field[4][2 * i + 1]);
+		int hi = hex_digit_value(field[4][2 * i]), lo = hex_digit_value(field[4][2 * i + 1]);
 		if (hi < 0 || lo < 0 || (hi == 0 && lo == 0))
 			return -EINVAL;
 		e->detail[i] = (char)(hi * 16 + lo);

@@ -2,6 +2,7 @@
  * systemd.service(5)'s "Command lines"; every loop advances over a bounded buffer, so no input can
  * hang or overrun it. */
 #include "unit_lex.h"
+#include "../common/hex.h"
 #include "unit.h"
 
 #include <errno.h>
@@ -83,17 +84,6 @@ int unit_lines_next(struct unit_lines *l, const char **line, unsigned *lineno)
 	return 1;
 }
 
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* Encodes code point cp as UTF-8 at out; returns the byte count, or 0 when cp is not valid. */
 static size_t utf8_put(uint32_t cp, char *out)
 {
@@ -143,7 +133,7 @@ static int unescape(const char **p, char *out, size_t *o)
 		return 0;
 	}
 	if (*s == 'x') {
-		int a = hexval(s[1]), b = a >= 0 ? hexval(s[2]) : -1;
+		int a = hex_digit_value(s[1]), b = a >= 0 ? hex_digit_value(s[2]) : -1;
 		if (b < 0 || (a | b) == 0)
 			return -EILSEQ;
 		out[(*o)++] = (char)(a * 16 + b);
@@ -167,7 +157,7 @@ static int unescape(const char **p, char *out, size_t *o)
 		int digits = *s == 'u' ? 4 : 8;
 		uint32_t cp = 0;
 		for (int i = 1; i <= digits; i++) {
-			int h = hexval(s[i]);
+			int h = hex_digit_value(s[i]);
 			if (h < 0)
 				return -EILSEQ;
 			cp = cp * 16 + (uint32_t)h;

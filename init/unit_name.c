@@ -1,5 +1,6 @@
 /* Unit names, templates and specifiers (unit_name.h). */
 #include "unit_name.h"
+#include "../common/hex.h"
 #include "unit.h"
 
 #include <errno.h>
@@ -49,11 +50,6 @@ int unit_name_template(const char *name, char *out, size_t cap)
 	return 0;
 }
 
-static int hexval(char c)
-{
-	return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
-}
-
 void unit_name_unescape(const char *in, char *out, size_t cap)
 {
 	size_t o = 0;
@@ -62,9 +58,9 @@ void unit_name_unescape(const char *in, char *out, size_t cap)
 	for (const char *s = in; *s && o + 1 < cap; s++) {
 		if (*s == '-') {
 			out[o++] = '/';
-		} else if (s[0] == '\\' && s[1] == 'x' && hexval(s[2]) >= 0 && hexval(s[3]) >= 0 &&
-			   (hexval(s[2]) | hexval(s[3]))) {
-			out[o++] = (char)(hexval(s[2]) * 16 + hexval(s[3]));
+		} else if (s[0] == '\\' && s[1] == 'x' && hex_digit_value(s[2]) >= 0 && hex_digit_value(s[3]) >= 0 &&
+			   (hex_digit_value(s[2]) | hex_digit_value(s[3]))) {
+			out[o++] = (char)(hex_digit_value(s[2]) * 16 + hex_digit_value(s[3]));
 			s += 3;
 		} else {
 			out[o++] = *s;
