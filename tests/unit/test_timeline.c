@@ -171,7 +171,7 @@ TEST(test_restore_rejects_malformed)
 	T_EQ_INT(timeline_count(), 0);
 	T_EQ_INT(timeline_restore("s,1.000,2.000,0,zz"), -EINVAL);      /* bad hex */
 	T_EQ_INT(timeline_restore("s,1.000,2.000,0,4"), -EINVAL);       /* odd hex */
-	T_EQ_INT(timeline_restore("s,1.000,2.000,0,4g"), -EINVAL);      /* upper case is not ours */
+	T_EQ_INT(timeline_restore("s,1.000,2.000,0,4g"), -EINVAL);      /* not a hex digit */
 	T_EQ_INT(timeline_restore("s,1.000,2.000,0,0041"), -EINVAL);    /* NUL byte */
 	T_EQ_INT(timeline_restore("s,1.000,2.000,0"), -EINVAL);         /* too few fields */
 	T_EQ_INT(timeline_restore("s,1.000,2.000,0,,"), -EINVAL);       /* too many */
