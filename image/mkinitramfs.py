@@ -230,6 +230,9 @@ class Image:
     def __init__(self):
         self.entries = {}
         self.explicit = set()
+        # The archive's own "." entry: without it the kernel leaves / at the
+        # rootfs default, 1777 (world-writable). add_dir("/", mode) overrides.
+        self.entries["/"] = Entry("/", "dir", 0o755)
 
     # -- primitives
     def _put(self, e, explicit=True, replace=True):

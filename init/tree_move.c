@@ -363,8 +363,16 @@ int tree_move(const char *src, const char *dst, struct tree_move_stats *st, char
 	else
 		r = move_dir(&m, sfd, dfd, spath, dpath);
 	if (r == 0) {
-		/* The top directory keeps its own attributes too. */
-		if (fchown(dfd, ss.st_uid, ss.st_gid) < 0 || fchmod(dfd, ss.st_mode & 07777) < 0)
+		/* The top directory keeps its own attributes too, except that a world-writable root
+		 * (an initramfs built without a "." entry leaves the kernel's default, 1777) becomes
+		 * 0755: nobody means / to be writable by every user. */
+		mode_t mode = ss.st_mode & 07777;
+		if (mode & S_IWOTH) {
+			ek_warn("root-move: %s was mode %04o (no \".\" entry in the initramfs?); the new root gets 0755",
+				src, (unsigned)mode);
+			mode = 0755;
+		}
+		if (fchown(dfd, ss.st_uid, ss.st_gid) < 0 || fchmod(dfd, mode) < 0)
 			st->warnings++;
 	}
 	if (sfd >= 0)

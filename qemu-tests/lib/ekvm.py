@@ -155,7 +155,10 @@ class VM:
 
     def note(self, text):
         """Append a harness note (e.g. the failure reason) to the log."""
-        if self.log_path:
+        if self._logf:           # still being written: appending beside it would be overwritten
+            for line in text.splitlines():
+                self._logf.write("# " + line + "\n")
+        elif self.log_path:
             with open(self.log_path, "a") as f:
                 for line in text.splitlines():
                     f.write("# " + line + "\n")

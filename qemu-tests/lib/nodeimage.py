@@ -18,8 +18,9 @@ import mkinitramfs as mk  # noqa: E402
 
 OUT = os.path.join(REPO, "build", "qemu")
 FIXTURES = os.path.join(QT, "fixtures", "rootfs")
+IMAGE_ROOTFS = os.path.join(REPO, "image", "rootfs")  # ekinit's own files for every node image
 MODULES = ["overlay", "br_netfilter", "dummy"]
-CTL_LINKS = ["/sbin/reboot", "/sbin/poweroff", "/sbin/halt"]
+CTL_LINKS = ["/sbin/reboot", "/sbin/poweroff", "/sbin/halt", "/usr/bin/systemctl"]
 
 
 class NodeImage:
@@ -84,6 +85,7 @@ def build(ekinit, ekctl, log=print, out=OUT):
     for p in (ekinit, ekctl):
         for lib in mk.shared_libraries(p):
             _hash_file(h, lib)
+    h.update(_tree_hash(IMAGE_ROOTFS).encode())
 
     def build_system(path):
         img = mk.Image()
@@ -96,6 +98,7 @@ def build(ekinit, ekctl, log=print, out=OUT):
         for link in CTL_LINKS:
             img.add_symlink(link, "/usr/bin/ekctl")
         img.add_busybox(bb)
+        img.add_tree(IMAGE_ROOTFS, "/")
         img.write_file(path)
     if _cached(os.path.join(OUT, "system.cpio"), h.hexdigest(), build_system):
         rebuilt.append("system")

@@ -56,11 +56,6 @@ OCI_NAME = "docker.io/ektest/busybox:test"
 HOST_KEY = "ssh_host_ed25519_key"
 
 _lock = threading.Lock()
-_note = []
-
-
-def log(msg):
-    _note.append(msg)
 
 
 # ------------------------------------------------------------- dependencies
@@ -250,25 +245,27 @@ def host_key(out):
 
 
 def services_cpio(out=None):
-    """Build (or reuse) out/services.cpio; returns (path, note)."""
+    """Build (or reuse) out/services.cpio; returns (path, note). The cache
+    key covers the packages' versions and their closure (one apt-cache
+    call), so the library search runs only when something changed."""
     out = out or nodeimage.OUT
     with _lock:
-        del _note[:]
         roots = {p: mk.package_root(p) for p in PACKAGES}
-        bins = [os.path.join(roots[p], rel) for p, rel in BINARIES]
         names = closure()
-        libroots, fallbacks = library_roots(bins, names)
         key = host_key(out)
         bb = mk.busybox_binary()
         h = hashlib.sha256()
         for p in (mk.__file__, __file__, bb, key):
             _hash_file(h, p)
         h.update(_tree_hash(FIXTURES).encode())
-        h.update(" ".join(sorted(roots.values()) + [r for _, r in libroots]).encode())
+        h.update(" ".join(sorted(roots.values()) + names).encode())
         path = os.path.join(out, "services.cpio")
-        lib_roots = [r for _, r in libroots]
+        libs_note = path + ".libs"
 
         def build(path):
+            bins = [os.path.join(roots[p], rel) for p, rel in BINARIES]
+            libroots, fallbacks = library_roots(bins, names)
+            lib_roots = [r for _, r in libroots]
             img = mk.Image()
             for pkg, rel in BINARIES:
                 img.add_binary(os.path.join(roots[pkg], rel), "/" + rel, lib_roots=lib_roots)
@@ -294,12 +291,15 @@ def services_cpio(out=None):
             img.add_dir("/var/tmp", 0o1777)
             img.add_bytes(OCI_TAR, oci_image_tar(bb))
             img.write_file(path)
+            text = "libraries from %s" % (" ".join(p for p, _ in libroots) or "-")
+            if fallbacks:
+                text += "; host fallback for %s" % " ".join(fallbacks)
+            with open(libs_note, "w") as f:
+                f.write(text + "\n")
         rebuilt = _cached(path, h.hexdigest(), build)
-        note = "services.cpio %s: %.1f MB; libraries from %s" % (
-            "rebuilt" if rebuilt else "reused", os.path.getsize(path) / 1e6,
-            " ".join(p for p, _ in libroots) or "-")
-        if fallbacks:
-            note += "; host fallback for %s" % " ".join(fallbacks)
+        libs = open(libs_note).read().strip() if os.path.exists(libs_note) else "?"
+        note = "services.cpio %s: %.1f MB; %s" % (
+            "rebuilt" if rebuilt else "reused", os.path.getsize(path) / 1e6, libs)
         return path, note
 
 

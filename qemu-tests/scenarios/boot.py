@@ -21,6 +21,8 @@ def run(t):
 
     # / is a tmpfs (not the initramfs rootfs) and shared
     t.check(m.get("/") == "tmpfs", "/ is %s, expected tmpfs" % m.get("/"))
+    mode = vm.run("stat -c %a /").strip()
+    t.check(mode == "755", "/ has mode %s after the root move, expected 755" % mode)
     info = vm.run("awk '$5 == \"/\"' /proc/self/mountinfo")
     t.check("shared:" in info, "/ is not shared: %s" % info)
 

@@ -18,6 +18,7 @@ import svcimage
 
 NODE = "control1"
 DAEMONS = ["containerd.service", "haproxy.service", "keepalived.service", "ssh.service"]
+SD_NOTIFY = ["containerd.service", "haproxy.service", "ssh.service"]
 VIP = "10.10.0.100/24"
 # the node's local fstab: no NFS share in this scenario (no manager VM)
 FSTAB = ("rootfs / tmpfs defaults 0 0\n"
@@ -27,8 +28,8 @@ READY_TIMEOUT = 240          # host seconds: TCG, containerd's first start loads
 
 
 def until(t, what, fn, timeout):
-    """Poll fn() (a guest command round trip each time, no sleeps) until it
-    returns a true value; returns it."""
+    """Poll fn() -> (done, value) (a guest command round trip each time, no
+    sleeps) until done; returns the value."""
     deadline = time.monotonic() + timeout
     last = None
     while time.monotonic() < deadline:
@@ -38,19 +39,44 @@ def until(t, what, fn, timeout):
     t.check(False, "%s: not within %.0f s; last: %s" % (what, timeout, last))
 
 
-def status_json(vm):
-    out = vm.run("ekctl status --json", 30)
-    return json.loads(out[out.index("{"):])
+def wait_started(t, vm, units, timeout):
+    """Wait for ekinit's console line saying each unit started (ready) or
+    failed, whatever the order; lines already printed count."""
+    rx = r"ekinit: (?:started |error: )(%s)\b" % "|".join(re.escape(u) for u in units)
+    left = set(units) - {m.group(1) for m in vm.seen(rx)}
+    deadline = time.monotonic() + timeout
+    while left:
+        m = vm.expect(rx, max(0.1, deadline - time.monotonic()))
+        left.discard(m.group(1))
 
 
-def services_of(st):
-    svcs = st.get("services") or []
-    if isinstance(svcs, dict):
-        return svcs
+def status_json(vm, tries=5):
+    """`ekctl status --json`, parsed. ekinit's own console lines can land
+    in the middle of the shell's output on the same serial port: retry."""
+    for _ in range(tries):
+        for line in vm.run("ekctl status --json", 30).splitlines():
+            if line.startswith("{"):
+                try:
+                    return json.loads(line)
+                except ValueError:
+                    pass
+    raise AssertionError("no parsable `ekctl status --json` in %d tries" % tries)
+
+
+def services_of(vm):
+    svcs = status_json(vm).get("services") or []
     return {s.get("name"): s for s in svcs}
 
 
 def run(t):
+    problems = []            # checks that do not stop the scenario; reported together at the end
+
+    def soft(cond, msg):
+        if not cond:
+            problems.append(msg)
+            vm.note("PROBLEM: " + msg)
+        return cond
+
     t0 = time.monotonic()
     net = t.network()
     mac, ip = node_info(NODE)
@@ -65,73 +91,87 @@ def run(t):
     wait_network(t, vm, ip, timeout=READY_TIMEOUT)
     vm.expect(BOOT_COMPLETE, READY_TIMEOUT)
 
-    # every daemon running (their readiness is sd_notify READY=1)
-    def all_running():
-        svcs = services_of(status_json(vm))
-        states = {n: (svcs.get(n) or {}).get("state") for n in DAEMONS + ["after-all.service"]}
-        failed = [n for n, s in states.items() if s == "failed"]
-        t.check(not failed, "failed: %s\n%s" % (failed, vm.run("ekctl status", 30)))
-        ok = all(states[n] == "running" for n in DAEMONS) and \
-            states["after-all.service"] in ("exited", "running")
-        return ok, states
-    until(t, "all four daemons running", all_running, READY_TIMEOUT)
-    vm.note("all daemons running %.1f s after QEMU start" % vm.elapsed())
-    st = status_json(vm)
-    vm.note("status --json services: %s" % json.dumps(services_of(st))[:3000])
+    # containerd, haproxy and sshd ready: their readiness is sd_notify READY=1
+    wait_started(t, vm, SD_NOTIFY, READY_TIMEOUT)
+    svcs = services_of(vm)
+    for name in SD_NOTIFY:
+        s = svcs.get(name) or {}
+        t.check(s.get("state") == "running" and s.get("why") == "ready",
+                "%s: %s (%s)" % (name, s.get("state"), s.get("why")))
+    vm.note("containerd, haproxy, ssh ready %.1f s after QEMU start" % vm.elapsed())
 
-    # each in its own cgroup, with memory and tasks in `ekctl status NAME`
+    # keepalived holds the VIP on net0 (VRRP MASTER after one advert timeout)
+    def vip():
+        a = vm.run("ip -o -4 addr show dev net0")
+        return VIP in a, a
+    until(t, "keepalived's VIP %s on net0" % VIP, vip, 60)
+
+    # each daemon in its own cgroup, with memory and tasks in `ekctl status NAME`
     for name in DAEMONS:
-        cg = vm.run("cat /sys/fs/cgroup/system.slice/%s/cgroup.procs" % name)
-        t.check(cg.strip(), "%s: no process in system.slice/%s" % (name, name))
+        procs = vm.run("cat /sys/fs/cgroup/system.slice/%s/cgroup.procs" % name)
+        soft(procs.strip(), "%s: no process in system.slice/%s" % (name, name))
         out = vm.run("ekctl status %s" % name)
-        t.check(re.search(r"(?im)^\s*memory\b.*\d", out) and
-                re.search(r"(?im)^\s*(tasks|pids)\b.*\d", out),
-                "%s: ekctl status shows no memory/tasks:\n%s" % (name, out))
+        soft(re.search(r"(?m)^\s*memory: \d", out) and re.search(r"(?m)^\s*tasks: [1-9]", out),
+             "%s: ekctl status shows no memory/tasks:\n%s" % (name, out))
 
     # containerd: import an OCI tarball built offline, run a container (pivot_root on tmpfs)
     out = vm.run("ctr images import %s" % svcimage.OCI_TAR, 180)
     t.check(svcimage.OCI_NAME in vm.run("ctr images ls -q"), "image not imported:\n%s" % out)
     out = vm.run("ctr run --rm %s t1 /bin/busybox echo hello-from-container"
                  % svcimage.OCI_NAME, 180)
-    t.check("hello-from-container" in out, "ctr run printed:\n%s" % out)
+    soft("hello-from-container" in out, "ctr run printed:\n%s" % out)
 
-    # haproxy listens on 8443 and forwards to the backend on 127.0.0.1:6443
+    # haproxy listens on 8443 and forwards to a backend on 127.0.0.1:6443 (busybox nc)
     listen = vm.run("netstat -ltn")
-    t.check(re.search(r":8443\s", listen), "nothing listens on 8443:\n%s" % listen)
-    vm.run("nc -l -p 6443 -e echo hello-from-backend &")
-    until(t, "backend listening", lambda: (":6443 " in vm.run("netstat -ltn"), None), 30)
-    out = vm.run("nc 127.0.0.1 8443 </dev/null", 30)
-    t.check("hello-from-backend" in out, "through haproxy :8443: %r" % out)
+    soft(re.search(r":8443\s", listen), "nothing listens on 8443:\n%s" % listen)
 
-    # keepalived holds the VIP on net0
-    def vip():
-        a = vm.run("ip -o -4 addr show dev net0")
-        return VIP in a, a
-    until(t, "keepalived's VIP %s on net0" % VIP, vip, 60)
+    def through_haproxy():
+        # busybox nc as a one-shot backend; the client's stdin ends at once, so a reply can
+        # lose the race with the close: a new backend and connection per try
+        vm.run("nc -l -p 6443 -e echo hello-from-backend &")
+        until(t, "backend listening", lambda: (":6443 " in vm.run("netstat -ltn"), None), 30)
+        out = vm.run("nc 127.0.0.1 8443 </dev/null; kill %1 2>/dev/null; wait", 30)
+        return "hello-from-backend" in out, out
+    until(t, "a reply through haproxy :8443 from the backend on :6443", through_haproxy, 90)
 
     # sshd answers with its banner
     out = vm.run("echo | nc -w 5 127.0.0.1 22", 30)
-    t.check(out.lstrip().startswith("SSH-2.0-"), "sshd on 127.0.0.1:22 said %r" % out)
+    soft(out.lstrip().startswith("SSH-2.0-"), "sshd on 127.0.0.1:22 said %r" % out)
+
+    # keepalived's own readiness (sd_notify) within its TimeoutStartSec (90 s)
+    wait_started(t, vm, ["keepalived.service"], 150)
+    k = services_of(vm).get("keepalived.service") or {}
+    soft(k.get("state") == "running",
+         "keepalived.service is %s (%s): keepalived 2.2.7 sends READY=1 only when "
+         "/proc/1/stat starts with '1 (systemd) '" % (k.get("state"), k.get("why")))
+    a = services_of(vm).get("after-all.service") or {}
+    soft(a.get("state") == "exited", "after-all.service is %s (%s)" % (a.get("state"), a.get("why")))
+    stopped_before = [n for n in DAEMONS if (services_of(vm).get(n) or {}).get("state") != "running"]
 
     # poweroff: after-all stops first, then the four daemons, then power down
     since = len(vm.lines)
     vm.send("poweroff\n")
     rc = vm.wait_exit(180)
     lines = [text for _, text in vm.lines[since:]]
-    vm.note("QEMU exit status %s" % rc)
+    vm.note("QEMU exit status %s; poweroff took %.1f s" % (rc, vm.elapsed() - vm.lines[since][0]))
 
     def first(pattern):
         rx = re.compile(pattern)
         return next((i for i, l in enumerate(lines) if rx.search(l)), None)
     a_stopping = first(r"ekinit: stopping after-all\.service")
-    a_stopped = first(r"ekinit: stopped after-all\.service")
     marker = first(r"ektest: after-all stopping")
-    t.check(None not in (a_stopping, a_stopped, marker),
-            "after-all: stopping %s, marker %s, stopped %s" % (a_stopping, marker, a_stopped))
+    a_stopped = first(r"ekinit: stopped after-all\.service")
+    t.check(None not in (a_stopping, a_stopped, marker) and a_stopping < marker < a_stopped,
+            "after-all: stopping at %s, marker at %s, stopped at %s"
+            % (a_stopping, marker, a_stopped))
     for name in DAEMONS:
+        if name in stopped_before:
+            continue
         n = re.escape(name)
         stopping, stopped = first(r"ekinit: stopping %s" % n), first(r"ekinit: stopped %s" % n)
-        t.check(stopping is not None and stopped is not None,
-                "%s: no 'stopping'/'stopped' lines on the console" % name)
-        t.check(stopping > a_stopped, "%s began stopping before after-all had stopped" % name)
+        soft(stopping is not None and stopped is not None,
+             "%s: no 'stopping'/'stopped' lines on the console" % name)
+        soft(stopping is None or stopping > a_stopped,
+             "%s began stopping before after-all had stopped" % name)
     t.check(first(r"reboot: Power down") is not None, "no 'reboot: Power down'")
+    t.check(not problems, "; ".join(problems))
