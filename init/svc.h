@@ -73,6 +73,7 @@ struct svc {
 	char partial[256];    /* an unfinished line, for the console echo */
 	size_t partial_len;
 	char status_text[128]; /* STATUS= from sd_notify */
+	unsigned echoed;       /* lines echoed to the console during this start */
 };
 
 struct svcmgr {

@@ -17,6 +17,8 @@
 #include "svc_internal.h"
 #include "sys.h"
 
+#define SVC_ECHO_START_LINES 10
+
 int svc_epoll_add(struct svcmgr *m, int fd, unsigned long long tag)
 {
 	struct epoll_event ev = {.events = EPOLLIN, .data.u64 = tag};
@@ -87,7 +89,7 @@ static void ring_write(struct svcmgr *m, struct svc *s, const char *buf, size_t 
 }
 
 /* Splits into lines, stamps each; echoes complete lines to the console when asked to. */
-static void take_output(struct svcmgr *m, struct svc *s, const char *buf, size_t len)
+static void take_output(struct svcmgr *m, struct svc *s, const char *buf, size_t len, bool echo)
 {
 	char out[8192];
 	size_t o = 0;
@@ -103,8 +105,19 @@ static void take_output(struct svcmgr *m, struct svc *s, const char *buf, size_t
 			s->partial[s->partial_len++] = c == '\n' ? '\0' : c;
 		if (c == '\n') {
 			s->partial[s->partial_len < sizeof s->partial ? s->partial_len : sizeof s->partial - 1] = '\0';
-			if (m->console_echo)
+			/* The console sees every line with ekinit.debug; otherwise the first lines of a
+			 * start (what an operator watching the boot wants), bounded so that a chatty daemon
+			 * cannot hold PID 1 on a slow serial line. A failure echoes the last lines too. */
+			if (!echo) {
+				/* PID 1's own notes are on the console already */
+			} else if (m->console_echo) {
 				ek_info("%s: %s", s->name, s->partial);
+			} else if (s->state == SVC_STARTING && s->echoed < SVC_ECHO_START_LINES) {
+				if (++s->echoed == SVC_ECHO_START_LINES)
+					ek_info("%s: %s (more: ekctl logs %s)", s->name, s->partial, s->name);
+				else
+					ek_info("%s: %s", s->name, s->partial);
+			}
 			s->partial_len = 0;
 		}
 		if (o > sizeof out - 32) {
@@ -123,7 +136,7 @@ void svc_log_drain(struct svcmgr *m, struct svc *s)
 		ssize_t n = read(s->log_rd, buf, sizeof buf);
 		if (n <= 0)
 			return;
-		take_output(m, s, buf, (size_t)n);
+		take_output(m, s, buf, (size_t)n, true);
 	}
 }
 
@@ -137,8 +150,8 @@ void svc_log_note(struct svcmgr *m, struct svc *s, const char *fmt, ...)
 	va_end(ap);
 	strcat(line, "\n");
 	if (s->partial_len) /* keep the note on a line of its own */
-		take_output(m, s, "\n", 1);
-	take_output(m, s, line, strlen(line));
+		take_output(m, s, "\n", 1, true);
+	take_output(m, s, line, strlen(line), false);
 }
 
 /* Reads the last `lines` lines of the ring (both halves) into sb. */

@@ -273,6 +273,7 @@ static void begin_start(struct svcmgr *m, struct svc *s)
 	s->start_ms = now;
 	s->ready_ms = 0;
 	s->stop_requested = false;
+	s->echoed = 0;
 	s->deadline_ms = s->u.timeout_start == UNIT_INFINITY ? 0 : now + ms(s->u.timeout_start);
 	s->probe_at_ms = 0;
 	svc_set_state(m, s, SVC_STARTING, "starting");

@@ -99,6 +99,9 @@ def run(t):
         t.check(s.get("state") == "running" and s.get("why") == "ready",
                 "%s: %s (%s)" % (name, s.get("state"), s.get("why")))
     vm.note("containerd, haproxy, ssh ready %.1f s after QEMU start" % vm.elapsed())
+    # An early unit's first output lines are echoed to the console while it starts.
+    t.check(vm.seen(r"ekinit: containerd\.service: .*containerd"),
+            "containerd's start-up output was not echoed to the console")
 
     # keepalived holds the VIP on net0 (VRRP MASTER after one advert timeout)
     def vip():
