@@ -64,8 +64,8 @@ struct svc {
 	unsigned nstarts;
 
 	/* Resolved dependencies: indexes into the manager's array. */
-	size_t *after, *requires;
-	size_t nafter, nrequires;
+	size_t *after, *requires, *binds;
+	size_t nafter, nrequires, nbinds;
 
 	int log_rd, log_wr;   /* the pipe the service's stdout and stderr go to */
 	int log_fd;           /* the current ring file */
@@ -74,6 +74,7 @@ struct svc {
 	size_t partial_len;
 	char status_text[128]; /* STATUS= from sd_notify */
 	unsigned echoed;       /* lines echoed to the console during this start */
+	char stop_reason[120]; /* why a stop that nobody typed happened (BindsTo=); kept as why */
 };
 
 struct svcmgr {

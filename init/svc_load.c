@@ -253,8 +253,9 @@ static void resolve(struct svcmgr *m)
 	for (size_t i = 0; i < m->n; i++) {
 		free(m->v[i].after);
 		free(m->v[i].requires);
-		m->v[i].after = m->v[i].requires = NULL;
-		m->v[i].nafter = m->v[i].nrequires = 0;
+		free(m->v[i].binds);
+		m->v[i].after = m->v[i].requires = m->v[i].binds = NULL;
+		m->v[i].nafter = m->v[i].nrequires = m->v[i].nbinds = 0;
 	}
 	for (size_t i = 0; i < m->n; i++) {
 		struct svc *s = &m->v[i];
@@ -277,6 +278,8 @@ static void resolve(struct svcmgr *m)
 				if (d && d != s) {
 					push(&s->requires, &s->nrequires, (size_t)(d - m->v));
 					push(&s->after, &s->nafter, (size_t)(d - m->v));
+					if (l == 1)
+						push(&s->binds, &s->nbinds, (size_t)(d - m->v));
 				}
 			}
 	}

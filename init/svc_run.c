@@ -273,6 +273,7 @@ static void begin_start(struct svcmgr *m, struct svc *s)
 	s->start_ms = now;
 	s->ready_ms = 0;
 	s->stop_requested = false;
+	s->stop_reason[0] = '\0';
 	s->echoed = 0;
 	s->deadline_ms = s->u.timeout_start == UNIT_INFINITY ? 0 : now + ms(s->u.timeout_start);
 	s->probe_at_ms = 0;
@@ -450,7 +451,11 @@ static void finish_stop(struct svcmgr *m, struct svc *s)
 	} else if (s->u.type == UNIT_TYPE_ONESHOT && !s->stop_requested && s->u.remain_after_exit) {
 		svc_set_state(m, s, SVC_EXITED, "finished successfully");
 	} else {
-		svc_set_state(m, s, SVC_INACTIVE, s->stop_requested ? "stopped" : "exited (%s)", desc);
+		if (s->stop_requested && s->stop_reason[0])
+			svc_set_state(m, s, SVC_INACTIVE, "%s", s->stop_reason);
+		else
+			svc_set_state(m, s, SVC_INACTIVE, s->stop_requested ? "stopped" : "exited (%s)", desc);
+		s->stop_reason[0] = '\0';
 		ek_info("stopped %s (%s)", s->name, s->stop_requested ? "on request" : desc);
 	}
 	s->phase = PH_NONE;
@@ -822,6 +827,19 @@ int svcmgr_dispatch(struct svcmgr *m)
 					begin_stop(m, s, false);
 			} else if (s->state == SVC_WAITING && s->wanted) {
 				try_start(m, s);
+			} else if (s->state == SVC_RUNNING || s->state == SVC_STARTING || s->state == SVC_EXITED) {
+				/* BindsTo=: when the unit it is bound to goes down, it goes down too. */
+				for (size_t k = 0; k < s->nbinds; k++) {
+					struct svc *b = &m->v[s->binds[k]];
+					if (b->state == SVC_INACTIVE || b->state == SVC_FAILED) {
+						ek_info("stopping %s: bound to %s, which is %s", s->name, b->name,
+							svc_state_name(b->state));
+						snprintf(s->stop_reason, sizeof s->stop_reason, "stopped: bound to %s, which is %s",
+							 b->name, svc_state_name(b->state));
+						begin_stop(m, s, false);
+						break;
+					}
+				}
 			}
 			changed |= s->state != before;
 		}
