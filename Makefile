@@ -80,6 +80,12 @@ check: all check-links check-clang $(UNIT_BIN)
 demo: all
 	@qemu-tests/demo
 
+# The benchmark (slow, ~20 min under TCG): systemd against ekinit booting one Debian node image,
+# and the tmpfs root move; rewrites docs/benchmarks.md and docs/benchmarks.png (bench/run --help).
+# `make check` runs its short variant (bench/run --smoke).
+bench: all
+	@bench/run
+
 clean:
 	rm -rf $(BUILD)
 
