@@ -9,6 +9,7 @@
 #include <netdb.h>
 #include <pwd.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,20 +31,37 @@
 
 static void child_fail(const char *what, const char *name)
 {
-	fprintf(stderr, "ekinit: %s: %s: %s\n", name, what, strerror(errno));
+	fprintf(stderr, "ekinit: %s: %s\n", what, strerror(errno));
+	(void)name;
 	_exit(EXIT_SETUP);
 }
 
-static void set_limit(int res, const struct unit_rlimit *l, const char *name)
+/* The kernel refuses RLIMIT_NOFILE above fs.nr_open, so "infinity" means nr_open there (as in
+ * systemd); everywhere else infinity is RLIM_INFINITY. */
+static rlim_t limit_value(int res, uint64_t v)
+{
+	if (v != UNIT_INFINITY)
+		return (rlim_t)v;
+	if (res != RLIMIT_NOFILE)
+		return RLIM_INFINITY;
+	unsigned long nr_open = 1048576;
+	FILE *f = fopen("/proc/sys/fs/nr_open", "re");
+	if (f) {
+		if (fscanf(f, "%lu", &nr_open) != 1)
+			nr_open = 1048576;
+		fclose(f);
+	}
+	return (rlim_t)nr_open;
+}
+
+static void set_limit(int res, const char *key, const struct unit_rlimit *l)
 {
 	if (!l->set)
 		return;
-	struct rlimit r = {
-		.rlim_cur = l->soft == UNIT_INFINITY ? RLIM_INFINITY : (rlim_t)l->soft,
-		.rlim_max = l->hard == UNIT_INFINITY ? RLIM_INFINITY : (rlim_t)l->hard,
-	};
+	struct rlimit r = {.rlim_cur = limit_value(res, l->soft), .rlim_max = limit_value(res, l->hard)};
+	/* Messages from the child go to the service's log, where "ekinit:" says who speaks. */
 	if (setrlimit(res, &r) < 0)
-		fprintf(stderr, "ekinit: %s: setrlimit(%d): %s (continuing)\n", name, res, strerror(errno));
+		fprintf(stderr, "ekinit: %s: %s (continuing with the default)\n", key, strerror(errno));
 }
 
 static void join_cgroup(struct svcmgr *m, struct svc *s)
@@ -54,7 +72,7 @@ static void join_cgroup(struct svcmgr *m, struct svc *s)
 	strcat(path, "/cgroup.procs");
 	int fd = open(path, O_WRONLY | O_CLOEXEC);
 	if (fd < 0 || write(fd, "0", 1) < 0)
-		fprintf(stderr, "ekinit: %s: joining %s: %s (continuing outside it)\n", s->name, path, strerror(errno));
+		fprintf(stderr, "ekinit: joining %s: %s (continuing outside it)\n", path, strerror(errno));
 	if (fd >= 0)
 		close(fd);
 }
@@ -94,7 +112,7 @@ static void build_env(struct svcmgr *m, struct svc *s, bool main_process, struct
 		const struct unit_envfile *ef = &s->u.environment_files.v[i];
 		int r = envfile_read(ef->path, env, stderr);
 		if (r < 0 && !(ef->optional && r == -ENOENT)) {
-			fprintf(stderr, "ekinit: %s: EnvironmentFile=%s: %s\n", s->name, ef->path, strerror(-r));
+			fprintf(stderr, "ekinit: EnvironmentFile=%s: %s\n", ef->path, strerror(-r));
 			_exit(EXIT_SETUP);
 		}
 	}
@@ -154,13 +172,13 @@ pid_t svc_spawn(struct svcmgr *m, struct svc *s, const struct unit_exec *cmd, bo
 		dup2(s->log_wr, 1);
 		dup2(s->log_wr, 2);
 	}
-	set_limit(RLIMIT_NOFILE, &s->u.limit_nofile, s->name);
-	set_limit(RLIMIT_NPROC, &s->u.limit_nproc, s->name);
-	set_limit(RLIMIT_CORE, &s->u.limit_core, s->name);
+	set_limit(RLIMIT_NOFILE, "LimitNOFILE", &s->u.limit_nofile);
+	set_limit(RLIMIT_NPROC, "LimitNPROC", &s->u.limit_nproc);
+	set_limit(RLIMIT_CORE, "LimitCORE", &s->u.limit_core);
 	if (s->u.oom_score_adjust_set) {
 		FILE *f = fopen("/proc/self/oom_score_adj", "we");
 		if (!f || fprintf(f, "%d\n", s->u.oom_score_adjust) < 0)
-			fprintf(stderr, "ekinit: %s: OOMScoreAdjust: %s (continuing)\n", s->name, strerror(errno));
+			fprintf(stderr, "ekinit: OOMScoreAdjust: %s (continuing)\n", strerror(errno));
 		if (f)
 			fclose(f);
 	}
@@ -177,7 +195,7 @@ pid_t svc_spawn(struct svcmgr *m, struct svc *s, const struct unit_exec *cmd, bo
 	/* The child's own environ for execvpe's PATH search. */
 	environ = env.v;
 	execvpe(cmd->path, argv.v, env.v);
-	fprintf(stderr, "ekinit: %s: cannot execute %s: %s\n", s->name, cmd->path, strerror(errno));
+	fprintf(stderr, "ekinit: cannot execute %s: %s\n", cmd->path, strerror(errno));
 	_exit(EXIT_EXEC);
 }
 
