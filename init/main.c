@@ -39,6 +39,7 @@
 #include "sys.h"
 #include "sysctl.h"
 #include "timeline.h"
+#include "tmpfiles.h"
 
 #define MOUNTINFO "/proc/self/mountinfo"
 #define NODE_CONF "/etc/ekinit/node.conf"
@@ -307,11 +308,29 @@ static void remote_fs_done(struct ekinit *ek, int status)
 	write_boot_json(ek);
 }
 
+static int apply_tmpfiles_file(const char *path, void *p)
+{
+	int r = tmpfiles_apply_file(path, "", p);
+	if (r < 0)
+		ek_warn("%s: %s", path, strerror(-r));
+	return 0;
+}
+
+static enum ek_result step_tmpfiles(struct ekinit *ek, char *detail, size_t cap)
+{
+	struct ek_tmpfiles_result res = {0};
+	(void)ek;
+	int files = confdirs_each(ek_tmpfiles_dirs, apply_tmpfiles_file, &res);
+	snprintf(detail, cap, "%u entries from %d files, %u failed, %u of unsupported types", res.applied,
+		 files < 0 ? 0 : files, res.failed, res.unsupported);
+	return EK_OK; /* a failed entry is a warning; the daemon that needs it will say more */
+}
+
 static const struct step steps[] = {
 	{"cmdline", step_cmdline},   {"root-move", step_root_move}, {"mount-api", step_mount_api},
 	{"hostname", step_hostname}, {"loopback", step_loopback},   {"modules", step_modules},
-	{"sysctl", step_sysctl},     {"network", step_network},     {"fstab", step_fstab},
-	{"remote-fs", step_remote_fs},
+	{"sysctl", step_sysctl},     {"tmpfiles", step_tmpfiles},   {"network", step_network},
+	{"fstab", step_fstab},       {"remote-fs", step_remote_fs},
 };
 #define NSTEPS (sizeof steps / sizeof steps[0])
 
@@ -345,7 +364,7 @@ static void read_cmdline(struct ekinit *ek, bool report)
 			known = true;
 	if (!known && ek->cmd.nproblems < EK_CMDLINE_PROBLEMS_MAX)
 		snprintf(ek->cmd.problems[ek->cmd.nproblems++], sizeof ek->cmd.problems[0],
-			 "ekinit.break=%.40s: no such step (root-move mount-api hostname loopback modules sysctl network fstab remote-fs)",
+			 "ekinit.break=%.40s: no such step (root-move mount-api hostname loopback modules sysctl tmpfiles network fstab remote-fs)",
 			 ek->cmd.brk);
 	ek->break_pending = known && ek->cmd.brk[0];
 	if (report)

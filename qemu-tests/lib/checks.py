@@ -3,7 +3,7 @@
 import re
 
 # ekinit's boot steps, in order (root-move re-execs ekinit from the new root)
-STEPS = ["cmdline", "root-move", "mount-api", "hostname", "loopback", "modules", "sysctl",
+STEPS = ["cmdline", "root-move", "mount-api", "hostname", "loopback", "modules", "sysctl", "tmpfiles",
          "network", "fstab", "remote-fs"]
 STEP_RE = r"ekinit: \[\s*[\d.]+\] (%s) (ok|failed|skipped)(.*)$"
 BOOT_COMPLETE = r"ekinit: boot complete in \d+ ms"

@@ -57,6 +57,10 @@ def run(t):
     t.check(vm.seen(r"ekinit: warning: .*no_such_key_for_test"),
             "no warning about kernel.no_such_key_for_test")
 
+    # tmpfiles.d: a directory and a symlink under /run, made at boot
+    out = vm.run("stat -c '%a %F' /run/ektest; readlink /run/ektest/link")
+    t.check(out.split() == ["750", "directory", "/etc/hostname"], "tmpfiles.d entries: %r" % out)
+
     # boot timeline
     boot = json.loads(vm.run("cat /run/ekinit/boot.json"))
     t.check("boot_id" in boot and "complete_ms" in boot, "boot.json lacks boot_id/complete_ms")

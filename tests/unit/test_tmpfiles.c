@@ -1,0 +1,105 @@
+/* tmpfiles.d entries applied under a temporary root: d, D, f, f+, L, L+, bad lines, unsupported
+ * types, and paths that try to leave the root. */
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "t.h"
+#include "../../init/log.h"
+#include "../../init/tmpfiles.h"
+
+static char dir[64], root[128];
+static int logpipe[2];
+static char logbuf[8192];
+
+static struct ek_tmpfiles_result apply_text(const char *text)
+{
+	char conf[160];
+	struct ek_tmpfiles_result res = {0};
+	snprintf(conf, sizeof conf, "%s/t.conf", dir);
+	t_write(conf, text);
+	tmpfiles_apply_file(conf, root, &res);
+	t_drain(logpipe[0], logbuf, sizeof logbuf);
+	return res;
+}
+
+static mode_t mode_of(const char *rel)
+{
+	char p[300];
+	struct stat st;
+	snprintf(p, sizeof p, "%s%s", root, rel);
+	return lstat(p, &st) == 0 ? st.st_mode : 0;
+}
+
+TEST(test_directories_files_links)
+{
+	struct ek_tmpfiles_result r = apply_text("# comment\n"
+						 "d /run/haproxy 0750 root root -\n"
+						 "D /run/deep/er/dir - - - -\n"
+						 "f /run/motd 0640 - - - hello\n"
+						 "L /run/link - - - - /run/motd\n");
+	T_EQ_INT(r.applied, 4);
+	T_EQ_INT(r.failed, 0);
+	T_ASSERT(S_ISDIR(mode_of("/run/haproxy")));
+	T_EQ_INT(mode_of("/run/haproxy") & 07777, 0750);
+	T_EQ_INT(mode_of("/run/deep/er/dir") & 07777, 0755);
+	T_EQ_INT(mode_of("/run/motd") & 07777, 0640);
+	T_ASSERT(S_ISLNK(mode_of("/run/link")));
+	char p[300], buf[32];
+	snprintf(p, sizeof p, "%s/run/motd", root);
+	T_EQ_INT(t_read(p, buf, sizeof buf), 5);
+	T_EQ_STR(buf, "hello");
+}
+
+TEST(test_existing_entries_kept_or_replaced)
+{
+	apply_text("f /run/keep 0644 - - - first\nL /run/l - - - - /a\n");
+	struct ek_tmpfiles_result r = apply_text("f /run/keep - - - - second\nf+ /run/trunc - - - - new\n"
+						 "L /run/l - - - - /b\nL+ /run/l2 - - - - /c\nL+ /run/l - - - - /d\n");
+	T_EQ_INT(r.failed, 0);
+	char p[300], buf[64];
+	snprintf(p, sizeof p, "%s/run/keep", root);
+	t_read(p, buf, sizeof buf);
+	T_EQ_STR(buf, "first"); /* f does not overwrite */
+	snprintf(p, sizeof p, "%s/run/l", root);
+	ssize_t n = readlink(p, buf, sizeof buf - 1);
+	T_ASSERT(n > 0);
+	buf[n] = '\0';
+	T_EQ_STR(buf, "/d"); /* L+ replaced it */
+}
+
+TEST(test_bad_lines_and_unsupported_types)
+{
+	struct ek_tmpfiles_result r = apply_text("d\n"
+						 "d relative/path\n"
+						 "d /run/../../escape\n"
+						 "d /run/x 9999\n"
+						 "d /run/y - nosuchuser\n"
+						 "x /tmp/foo\n"
+						 "d %t/spec\n"
+						 "d! /run/ok-boot\n");
+	T_EQ_INT(r.failed, 5);
+	T_EQ_INT(r.unsupported, 2);
+	T_EQ_INT(r.applied, 1);
+	T_CONTAINS(logbuf, "t.conf:1: expected at least a type and a path");
+	T_CONTAINS(logbuf, "t.conf:3: the path must be absolute");
+	T_CONTAINS(logbuf, "t.conf:4: mode must be octal");
+	T_CONTAINS(logbuf, "t.conf:5: no such user");
+	char p[300];
+	snprintf(p, sizeof p, "%s/../escape", root);
+	T_ASSERT(access(p, F_OK) < 0);
+}
+
+int main(void)
+{
+	if (!t_tmpdir(dir, sizeof dir) || pipe2(logpipe, O_NONBLOCK) < 0)
+		return 1;
+	snprintf(root, sizeof root, "%s/root", dir);
+	mkdir(root, 0755);
+	ek_log_set_fd(logpipe[1]);
+	T_RUN(test_directories_files_links);
+	T_RUN(test_existing_entries_kept_or_replaced);
+	T_RUN(test_bad_lines_and_unsupported_types);
+	t_rmtree(dir);
+	return T_END();
+}
