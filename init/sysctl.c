@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "conf_lines.h"
 #include "confdirs.h"
 #include "log.h"
 
@@ -107,41 +108,32 @@ static void apply_one(const char *file, unsigned lineno, const char *key, const 
 		globfree(&g);
 }
 
+struct sysctl_file {
+	const char *path, *proc_sys;
+	bool net_only;
+	struct ek_sysctl_result *res;
+};
+
+static void sysctl_line(char *s, unsigned lineno, void *p)
+{
+	struct sysctl_file *c = p;
+	bool ignore_fail = false;
+	if (*s == '-') {
+		ignore_fail = true;
+		s++;
+	}
+	char *eq = strchr(s, '=');
+	if (!eq) {
+		ek_warn("%s:%u: expected 'key = value' (ignored)", c->path, lineno);
+		c->res->failed++;
+		return;
+	}
+	*eq = '\0';
+	apply_one(c->path, lineno, conf_trim(s), conf_trim(eq + 1), ignore_fail, c->proc_sys, c->net_only, c->res);
+}
+
 int sysctl_apply_file(const char *path, const char *proc_sys, bool net_only, struct ek_sysctl_result *res)
 {
-	FILE *f = fopen(path, "re");
-	char line[4096];
-	unsigned lineno = 0;
-
-	if (!f)
-		return -errno;
-	while (fgets(line, sizeof line, f)) {
-		lineno++;
-		if (!strchr(line, '\n') && !feof(f)) {
-			ek_warn("%s:%u: line too long (ignored)", path, lineno);
-			res->failed++;
-			int c;
-			while ((c = fgetc(f)) != EOF && c != '\n')
-				;
-			continue;
-		}
-		char *s = conf_trim(line);
-		if (!*s || *s == '#' || *s == ';')
-			continue;
-		bool ignore_fail = false;
-		if (*s == '-') {
-			ignore_fail = true;
-			s++;
-		}
-		char *eq = strchr(s, '=');
-		if (!eq) {
-			ek_warn("%s:%u: expected 'key = value' (ignored)", path, lineno);
-			res->failed++;
-			continue;
-		}
-		*eq = '\0';
-		apply_one(path, lineno, conf_trim(s), conf_trim(eq + 1), ignore_fail, proc_sys, net_only, res);
-	}
-	fclose(f);
-	return 0;
+	struct sysctl_file c = {path, proc_sys, net_only, res};
+	return conf_read_lines(path, "#;", sysctl_line, &c, &res->failed);
 }

@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "conf_lines.h"
 #include "confdirs.h"
 #include "log.h"
 
@@ -214,47 +215,38 @@ static int parse(char *line, struct entry *e, const char **why)
 	return 0;
 }
 
+struct tmpfiles_file {
+	const char *path, *root;
+	struct ek_tmpfiles_result *res;
+};
+
+static void tmpfiles_line(char *s, unsigned lineno, void *p)
+{
+	struct tmpfiles_file *c = p;
+	struct entry e;
+	const char *why = "";
+	int r = parse(s, &e, &why);
+	if (r == -EOPNOTSUPP) {
+		ek_debug("%s:%u: %s (skipped)", c->path, lineno, why[0] ? why : "type not supported by ekinit");
+		c->res->unsupported++;
+		return;
+	}
+	if (r < 0) {
+		ek_warn("%s:%u: %s (ignored)", c->path, lineno, why);
+		c->res->failed++;
+		return;
+	}
+	r = apply(&e, c->root);
+	if (r == 0)
+		c->res->applied++;
+	else if (!e.ignore_errors) {
+		ek_warn("%s:%u: %s: %s", c->path, lineno, e.path, strerror(-r));
+		c->res->failed++;
+	}
+}
+
 int tmpfiles_apply_file(const char *path, const char *root, struct ek_tmpfiles_result *res)
 {
-	FILE *f = fopen(path, "re");
-	char line[4096];
-	unsigned lineno = 0;
-	if (!f)
-		return -errno;
-	while (fgets(line, sizeof line, f)) {
-		lineno++;
-		if (!strchr(line, '\n') && !feof(f)) {
-			ek_warn("%s:%u: line too long (ignored)", path, lineno);
-			res->failed++;
-			int c;
-			while ((c = fgetc(f)) != EOF && c != '\n')
-				;
-			continue;
-		}
-		char *s = conf_trim(line);
-		if (!*s || *s == '#')
-			continue;
-		struct entry e;
-		const char *why = "";
-		int r = parse(s, &e, &why);
-		if (r == -EOPNOTSUPP) {
-			ek_debug("%s:%u: %s (skipped)", path, lineno, why[0] ? why : "type not supported by ekinit");
-			res->unsupported++;
-			continue;
-		}
-		if (r < 0) {
-			ek_warn("%s:%u: %s (ignored)", path, lineno, why);
-			res->failed++;
-			continue;
-		}
-		r = apply(&e, root);
-		if (r == 0)
-			res->applied++;
-		else if (!e.ignore_errors) {
-			ek_warn("%s:%u: %s: %s", path, lineno, e.path, strerror(-r));
-			res->failed++;
-		}
-	}
-	fclose(f);
-	return 0;
+	struct tmpfiles_file c = {path, root, res};
+	return conf_read_lines(path, "#", tmpfiles_line, &c, &res->failed);
 }
