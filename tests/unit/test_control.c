@@ -8,8 +8,8 @@
 #include <sys/un.h>
 
 #include "t.h"
-#include "../../init/control.h"
-#include "../../init/log.h"
+#include "control.h"
+#include "log.h"
 
 static char base[64], sock[128];
 static struct control ctl;

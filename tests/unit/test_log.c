@@ -4,7 +4,7 @@
 #include <unistd.h>
 
 #include "t.h"
-#include "../../init/log.h"
+#include "log.h"
 
 static int logpipe[2];
 static char logbuf[8192];

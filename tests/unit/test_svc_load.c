@@ -6,8 +6,8 @@
 #include <unistd.h>
 
 #include "t.h"
-#include "../../init/log.h"
-#include "../../init/svc.h"
+#include "log.h"
+#include "svc.h"
 
 static char dir[64];
 static int logpipe[2];

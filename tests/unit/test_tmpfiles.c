@@ -5,8 +5,8 @@
 #include <unistd.h>
 
 #include "t.h"
-#include "../../init/log.h"
-#include "../../init/tmpfiles.h"
+#include "log.h"
+#include "tmpfiles.h"
 
 static char dir[64], root[128];
 static int logpipe[2];

@@ -18,8 +18,8 @@
 #include <dirent.h>
 
 #include "t.h"
-#include "../../init/log.h"
-#include "../../init/tree_move.h"
+#include "log.h"
+#include "tree_move.h"
 
 static bool have_ns;
 

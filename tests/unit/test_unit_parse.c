@@ -6,10 +6,10 @@
 #include <sys/stat.h>
 
 #include "t.h"
-#include "../../init/unit.h"
-#include "../../init/unit_exec.h"
-#include "../../init/unit_parse.h"
-#include "../../init/unit_values.h"
+#include "unit.h"
+#include "unit_exec.h"
+#include "unit_parse.h"
+#include "unit_values.h"
 
 static char root[64], hi[128], lo[128];
 static const char *dirs[3];

@@ -1,5 +1,5 @@
 #include "log.h"
-#include "../common/hex.h"
+#include "hex.h"
 
 #include <errno.h>
 #include <stdarg.h>

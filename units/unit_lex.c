@@ -2,7 +2,7 @@
  * systemd.service(5)'s "Command lines"; every loop advances over a bounded buffer, so no input can
  * hang or overrun it. */
 #include "unit_lex.h"
-#include "../common/hex.h"
+#include "hex.h"
 #include "unit.h"
 
 #include <errno.h>

@@ -1,5 +1,5 @@
 #include "timeline.h"
-#include "../common/hex.h"
+#include "hex.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -5,7 +5,7 @@
 
 #include <stdbool.h>
 
-#include "../common/strbuf.h"
+#include "strbuf.h"
 
 struct ek_status {
 	const char *state; /* booting, running, stopping */

@@ -8,7 +8,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "../common/strbuf.h"
+#include "strbuf.h"
 #include "log.h"
 #include "netlink.h"
 #include "sys.h"

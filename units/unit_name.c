@@ -1,6 +1,6 @@
 /* Unit names, templates and specifiers (unit_name.h). */
 #include "unit_name.h"
-#include "../common/hex.h"
+#include "hex.h"
 #include "unit.h"
 
 #include <errno.h>

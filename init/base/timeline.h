@@ -6,7 +6,7 @@
 
 #include <stddef.h>
 
-#include "../common/strbuf.h"
+#include "strbuf.h"
 
 #define EK_EVENTS_MAX 64
 #define EK_STEP_NAME_MAX 32

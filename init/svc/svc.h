@@ -13,7 +13,7 @@
 #include <stddef.h>
 #include <sys/types.h>
 
-#include "../common/strbuf.h"
+#include "strbuf.h"
 #include "unit.h"
 #include "unit_parse.h"
 

@@ -5,8 +5,8 @@
 
 #include <sys/types.h>
 
-#include "../common/proto.h"
-#include "../common/strbuf.h"
+#include "proto.h"
+#include "strbuf.h"
 
 #define EK_CONTROL_CLIENTS 16
 
