@@ -78,7 +78,11 @@ $(BUILD)/san/lib$1.a: $(patsubst %.c,$(BUILD)/san/%.o,$(call src_of,$1))
 endef
 $(foreach L,$(LAYERS),$(eval $(call layer_rules,$L)))
 
-$(BUILD)/obj/lib%.a $(BUILD)/san/lib%.a:
+# (Two rules: one pattern rule with two targets would mean one run makes both.)
+$(BUILD)/obj/lib%.a:
+	@rm -f $@
+	$(AR) rcs $@ $^
+$(BUILD)/san/lib%.a:
 	@rm -f $@
 	$(AR) rcs $@ $^
 
