@@ -50,6 +50,11 @@ void boot_setup(struct ekinit *ek, char **argv, const struct step *steps, size_t
 	if (ek->epfd < 0 || epoll_ctl(ek->epfd, EPOLL_CTL_ADD, ek->sigfd, &sev) < 0)
 		ek_fatal("cannot set up the event loop");
 	svcmgr_init(&ek->svc, ek->epfd);
+	/* The targets of the steps: awaited until their step ends, whenever a unit loads them. */
+	for (size_t i = 0; i < nsteps; i++)
+		for (size_t k = 0; k < EK_STEP_TARGETS_MAX && steps[i].reaches[k]; k++)
+			if (svcmgr_target_await(&ek->svc, steps[i].reaches[k]) < 0)
+				ek_fatal("too many step targets");
 
 	const char *tl = getenv(ENV_TIMELINE);
 	if (tl) {
@@ -86,6 +91,14 @@ static void reexec(struct ekinit *ek)
 	unsetenv(ENV_WARNINGS);
 }
 
+/* The step's targets are reached, whatever its result: a failed step has had its say in the
+ * timeline, and the units ordered after it start and tell their own story. */
+static void step_ended(struct ekinit *ek, const struct step *st)
+{
+	for (size_t k = 0; k < EK_STEP_TARGETS_MAX && st->reaches[k]; k++)
+		svcmgr_target_reached(&ek->svc, st->reaches[k]);
+}
+
 /* Whether the timeline carried across the re-exec has the step already. */
 static bool done_before_reexec(const char *step)
 {
@@ -102,8 +115,10 @@ void boot_run(struct ekinit *ek)
 	for (size_t i = 0; i < ek->nsteps; i++) {
 		const struct step *st = &ek->steps[i];
 		char detail[EK_DETAIL_MAX] = "";
-		if (done_before_reexec(st->name))
+		if (done_before_reexec(st->name)) {
+			step_ended(ek, st);
 			continue;
+		}
 		if (ek->boot.break_pending && !strcmp(ek->boot.cmd.brk, st->name)) {
 			shell_break(ek, st->name);
 			shell_start(ek);
@@ -118,23 +133,13 @@ void boot_run(struct ekinit *ek)
 			continue;
 		}
 		timeline_end(r, detail);
+		step_ended(ek, st);
 		if (ek->boot.reexec) {
 			ek->boot.reexec = false;
 			reexec(ek);
 		}
 		if (st->shell_after)
 			shell_start(ek);
-	}
-}
-
-void boot_targets_reached(struct ekinit *ek)
-{
-	for (size_t i = 0; i < ek->nsteps; i++) {
-		const struct step *st = &ek->steps[i];
-		if (st == ek->bg_step)
-			continue;
-		for (size_t k = 0; k < EK_STEP_TARGETS_MAX && st->reaches[k]; k++)
-			svcmgr_target_reached(&ek->svc, st->reaches[k]);
 	}
 }
 
@@ -146,8 +151,7 @@ void boot_bg_done(struct ekinit *ek, int status)
 	ek->bg_step = NULL;
 	if (!st)
 		return;
-	for (size_t k = 0; k < EK_STEP_TARGETS_MAX && st->reaches[k]; k++)
-		svcmgr_target_reached(&ek->svc, st->reaches[k]);
+	step_ended(ek, st);
 	enum ek_result r = st->done(&ek->boot, status, detail, sizeof detail);
 	timeline_end_at(ek->bg_event, r, detail);
 	boot_json_write(ek);

@@ -1,6 +1,6 @@
 /* Runs the step table (init/main.c): sets up PID 1, then each step as a timed event, with the
  * ekinit.break= shell before the step it names, the re-exec after the root move, and the targets
- * each step reaches handed to the service manager. */
+ * each step reaches: awaited by the service manager from the start, reached when the step ends. */
 #ifndef EK_BOOT_RUN_H
 #define EK_BOOT_RUN_H
 
@@ -13,8 +13,5 @@ void boot_setup(struct ekinit *ek, char **argv, const struct step *steps, size_t
 void boot_run(struct ekinit *ek);
 /* The child of the step running in the background (ek->bg_step) ended with this wait status. */
 void boot_bg_done(struct ekinit *ek, int status);
-/* Tells the service manager about the targets of every step that has ended (not one still in the
- * background). */
-void boot_targets_reached(struct ekinit *ek);
 
 #endif

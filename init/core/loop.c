@@ -30,14 +30,13 @@ static void read_boot_id(struct ekinit *ek)
 	gethostname(ek->boot.hostname, sizeof ek->boot.hostname - 1);
 }
 
-/* Loads the units and tells the manager which boot steps are done; they start from the loop. */
+/* Loads the units; they start from the loop. */
 static void start_services(struct ekinit *ek)
 {
 	const char *role = ek->boot.cmd.role[0] ? ek->boot.cmd.role : ek->boot.have_node && ek->boot.node.role != EK_ROLE_NONE ? nodeconf_role_name(ek->boot.node.role) : "";
 	ek->svc.role = !strcmp(role, "control") ? UNIT_ROLE_CONTROL : !strcmp(role, "worker") ? UNIT_ROLE_WORKER : 0;
 	ek->svc.console_echo = ek->boot.cmd.debug;
 	int n = svcmgr_load(&ek->svc);
-	boot_targets_reached(ek);
 	ek_info("services: %d units loaded%s%s", n, role[0] ? ", role " : "", role);
 }
 

@@ -4,8 +4,10 @@
  *
  * A service's life: WAITING (dependencies not ready) -> STARTING (ExecStartPre, ExecStart, waiting
  * for readiness, ExecStartPost) -> RUNNING (or EXITED for a finished oneshot) -> STOPPING -> INACTIVE,
- * or FAILED, or RESTARTING (backoff before the next start). Targets are pseudo-units that PID 1
- * marks reached when the matching boot step is done (network-online.target after the network). */
+ * or FAILED, or RESTARTING (backoff before the next start). Targets are pseudo-units. The ones a
+ * boot step reaches (init/main.c's step table: network-online.target after the network) are awaited
+ * until PID 1 says the step ended, and reached at once when loaded after that; every other target
+ * is reached as soon as it is loaded. */
 #ifndef EK_SVC_H
 #define EK_SVC_H
 
@@ -77,6 +79,8 @@ struct svc {
 	char stop_reason[120]; /* why a stop that nobody typed happened (BindsTo=); kept as why */
 };
 
+#define SVC_AWAITED_MAX 16
+
 struct svcmgr {
 	struct svc *v;
 	size_t n, cap;
@@ -91,6 +95,10 @@ struct svcmgr {
 	char notify_path[108];
 	bool shutting_down;
 	bool console_echo;       /* echo every service line to the console (ekinit.debug) */
+	/* Targets something else reaches (a boot step, or the manager itself for multi-user.target):
+	 * kept whether or not a unit has loaded them yet (svc_targets.c). */
+	struct svc_awaited { char name[64]; bool reached; } awaited[SVC_AWAITED_MAX];
+	size_t nawaited;
 };
 
 #define SVC_EPOLL_TAG_LOG (1ull << 40)
@@ -102,7 +110,11 @@ int svcmgr_init(struct svcmgr *m, int epfd);
 /* Loads the enabled units and everything they pull in; reports load problems. Returns how many
  * units were loaded. */
 int svcmgr_load(struct svcmgr *m);
-/* Marks a target reached (a boot step finished) so units ordered after it can start. */
+/* A target that is not reached until svcmgr_target_reached says so (a boot step will reach it);
+ * call before the step ends. -ENOSPC when SVC_AWAITED_MAX targets are awaited already. */
+int svcmgr_target_await(struct svcmgr *m, const char *target);
+/* Marks a target reached (a boot step finished) so units ordered after it can start, now or
+ * whenever one is loaded later. */
 void svcmgr_target_reached(struct svcmgr *m, const char *target);
 /* Starts whatever can start, checks deadlines. Returns ms until the next deadline, -1 for none. */
 int svcmgr_dispatch(struct svcmgr *m);

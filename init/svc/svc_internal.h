@@ -8,6 +8,10 @@ void svc_set_state(struct svcmgr *m, struct svc *s, enum svc_state st, const cha
 	__attribute__((format(printf, 4, 5)));
 int svc_epoll_add(struct svcmgr *m, int fd, unsigned long long tag);
 
+/* svc_targets.c: whether target waits for something else to reach it (svcmgr_target_await) that
+ * has not yet; a target that is not awaited is reached as soon as it is loaded. */
+bool svc_target_awaited(const struct svcmgr *m, const char *target);
+
 /* svc_spawn.c: forks cmd for s (cgroup, environment, limits, log pipe, NOTIFY_SOCKET for the main
  * process of a notify service). Returns the pid or -errno with a reason in err. */
 pid_t svc_spawn(struct svcmgr *m, struct svc *s, const struct unit_exec *cmd, bool main_process, char *err,

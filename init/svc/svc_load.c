@@ -18,20 +18,6 @@
 #include "svc_internal.h"
 #include "sys.h"
 
-/* Targets that stand for a boot step: PID 1 marks them reached when the step is done. Every other
- * target is reached as soon as services start (the early boot steps already did their work). */
-static const char *const step_targets[] = {
-	"network.target", "network-online.target", "remote-fs.target", "multi-user.target", "default.target", NULL,
-};
-
-static bool is_step_target(const char *name)
-{
-	for (size_t i = 0; step_targets[i]; i++)
-		if (!strcmp(name, step_targets[i]))
-			return true;
-	return false;
-}
-
 static bool ends_with(const char *s, const char *suffix)
 {
 	size_t a = strlen(s), b = strlen(suffix);
@@ -63,6 +49,9 @@ int svcmgr_init(struct svcmgr *m, int epfd)
 	m->log_cap = 1 << 20;
 	m->epfd = epfd;
 	m->notify_fd = -1;
+	/* Reached by the manager itself once every wanted service has settled (svc_run.c). */
+	svcmgr_target_await(m, "multi-user.target");
+	svcmgr_target_await(m, "default.target");
 	return 0;
 }
 
@@ -126,7 +115,7 @@ static long add_unit(struct svcmgr *m, const char *name, bool wanted, int depth)
 		s->is_target = true;
 		s->wanted = wanted;
 		long idx = s - m->v;
-		if (!is_step_target(name)) {
+		if (!svc_target_awaited(m, name)) {
 			s->state = SVC_RUNNING;
 			snprintf(s->why, sizeof s->why, "reached with the boot steps");
 		} else {
@@ -445,13 +434,4 @@ int svcmgr_reload_units(struct svcmgr *m, char *err, size_t cap)
 	(void)err;
 	(void)cap;
 	return 0;
-}
-
-void svcmgr_target_reached(struct svcmgr *m, const char *target)
-{
-	struct svc *s = svcmgr_find(m, target);
-	if (s && s->state != SVC_RUNNING) {
-		svc_set_state(m, s, SVC_RUNNING, "reached");
-		s->ready_ms = ek_sys.now_ms();
-	}
 }
