@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "sys.h"
 
 int control_open(struct control *c, const char *path, int epoll_fd, control_handler h, void *ctx)
 {
@@ -92,6 +93,7 @@ static void accept_client(struct control *c)
 	}
 	c->clients[slot] = fd;
 	c->client_pid[slot] = cred.pid;
+	c->client_deadline[slot] = ek_sys.now_ms() + EK_CONTROL_DEADLINE_MS;
 }
 
 static void serve(struct control *c, int slot)
@@ -134,4 +136,22 @@ int control_event(struct control *c, int fd)
 			return 1;
 		}
 	return 0;
+}
+
+int control_expire(struct control *c)
+{
+	double now = ek_sys.now_ms(), next = -1;
+	for (int i = 0; i < EK_CONTROL_CLIENTS; i++) {
+		if (c->clients[i] < 0)
+			continue;
+		double left = c->client_deadline[i] - now;
+		if (left <= 0) {
+			ek_warn("control: dropped pid %d: no request within %d ms", (int)c->client_pid[i],
+				EK_CONTROL_DEADLINE_MS);
+			drop(c, i);
+		} else if (next < 0 || left < next) {
+			next = left;
+		}
+	}
+	return next < 0 ? -1 : (int)next + 1;
 }

@@ -9,6 +9,9 @@
 #include "strbuf.h"
 
 #define EK_CONTROL_CLIENTS 16
+/* A client must send its request this soon after connecting (ekctl sends at once): an idle client
+ * would otherwise hold one of the few slots forever, and 16 of them would lock everybody out. */
+#define EK_CONTROL_DEADLINE_MS 5000
 
 /* Executes a parsed request; writes the reply body into out and returns 0 (ok) or -1 (error). */
 typedef int (*control_handler)(const struct ek_request *req, struct strbuf *out, void *ctx);
@@ -18,6 +21,7 @@ struct control {
 	int epoll_fd;
 	int clients[EK_CONTROL_CLIENTS];
 	pid_t client_pid[EK_CONTROL_CLIENTS]; /* from SO_PEERCRED, to name the peer in messages */
+	double client_deadline[EK_CONTROL_CLIENTS]; /* ek_sys.now_ms() by which its request must arrive */
 	control_handler handler;
 	void *ctx;
 };
@@ -26,5 +30,8 @@ struct control {
 int control_open(struct control *c, const char *path, int epoll_fd, control_handler h, void *ctx);
 /* Call when fd from epoll belongs to the control server; returns 1 if it did, 0 otherwise. */
 int control_event(struct control *c, int fd);
+/* Drops the clients whose request did not arrive by their deadline. Returns the ms until the next
+ * deadline (for the loop's epoll timeout), -1 when no client is waiting. */
+int control_expire(struct control *c);
 
 #endif

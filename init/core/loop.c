@@ -118,6 +118,9 @@ _Noreturn void loop_run(struct ekinit *ek)
 			if (timeout < 0 || timeout > left)
 				timeout = left > 0 ? (int)left + 1 : 0;
 		}
+		int ct = control_expire(&ek->ctl);
+		if (ct >= 0 && (timeout < 0 || ct < timeout))
+			timeout = ct;
 		struct epoll_event ev[16];
 		int n = epoll_wait(ek->epfd, ev, 16, timeout);
 		for (int i = 0; i < n; i++) {
