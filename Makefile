@@ -57,11 +57,14 @@ iquote = $(foreach L,$1,-iquote $(DIR_$L))
 # The archives of the layers $2 in flavour $1 (obj | san), in link order.
 libs = $(foreach L,$(LINK_ORDER),$(if $(filter $L,$2),$(BUILD)/$1/lib$L.a))
 
-# Flavours: $(BUILD)/obj (CFLAGS; `make check-clang` builds it again under BUILD=build/clang CC=clang)
-# and $(BUILD)/san (AddressSanitizer + UndefinedBehaviorSanitizer, for the unit tests). Each source
-# is compiled once per flavour.
+# Flavours: $(BUILD)/obj (CFLAGS; `make check-clang` builds it again under BUILD=build/clang CC=clang),
+# $(BUILD)/san (AddressSanitizer + UndefinedBehaviorSanitizer, for the unit tests) and $(BUILD)/fuzz
+# (clang's libFuzzer coverage and the sanitizers, for tests/fuzz). Each source is compiled at most
+# once per flavour, and only when a program of that flavour needs its layer.
 SAN := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 SAN_CFLAGS := -std=c17 -D_GNU_SOURCE $(WARN) -O1 -g $(SAN)
+FUZZ_CC ?= clang
+FUZZ_CFLAGS := -std=c17 -D_GNU_SOURCE -g -O1 -fsanitize=address,undefined
 
 $(BUILD)/obj/%.o: %.c | $(BUILD)/.deps-ok
 	@mkdir -p $(dir $@)
@@ -71,10 +74,15 @@ $(BUILD)/san/%.o: %.c | $(BUILD)/.deps-ok
 	@mkdir -p $(dir $@)
 	$(CC) $(SAN_CFLAGS) $(INIT_CFLAGS) $(IQ) -MMD -MP -c -o $@ $<
 
+$(BUILD)/fuzz/%.o: %.c | $(BUILD)/.deps-ok
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link $(INIT_CFLAGS) $(IQ) -MMD -MP -c -o $@ $<
+
 define layer_rules
-$(BUILD)/obj/$(DIR_$1)/%.o $(BUILD)/san/$(DIR_$1)/%.o: IQ := $(call iquote,$1 $(USES_$1))
+$(BUILD)/obj/$(DIR_$1)/%.o $(BUILD)/san/$(DIR_$1)/%.o $(BUILD)/fuzz/$(DIR_$1)/%.o: IQ := $(call iquote,$1 $(USES_$1))
 $(BUILD)/obj/lib$1.a: $(patsubst %.c,$(BUILD)/obj/%.o,$(call src_of,$1))
 $(BUILD)/san/lib$1.a: $(patsubst %.c,$(BUILD)/san/%.o,$(call src_of,$1))
+$(BUILD)/fuzz/lib$1.a: $(patsubst %.c,$(BUILD)/fuzz/%.o,$(call src_of,$1))
 endef
 $(foreach L,$(LAYERS),$(eval $(call layer_rules,$L)))
 
@@ -83,6 +91,9 @@ $(BUILD)/obj/lib%.a:
 	@rm -f $@
 	$(AR) rcs $@ $^
 $(BUILD)/san/lib%.a:
+	@rm -f $@
+	$(AR) rcs $@ $^
+$(BUILD)/fuzz/lib%.a:
 	@rm -f $@
 	$(AR) rcs $@ $^
 
@@ -94,7 +105,7 @@ $(BUILD)/ekinit: $(BUILD)/obj/init/main.o $(call libs,obj,$(USES_main))
 $(BUILD)/ekctl: $(BUILD)/obj/ekctl/ekctl.o $(call libs,obj,ekctl $(USES_ekctl))
 	$(CC) $(CFLAGS) -o $@ $^
 
-.PHONY: all clean check unit qemu-check demo check-links check-clang check-layers bench
+.PHONY: all clean check unit fuzz qemu-check demo check-links check-clang check-layers bench
 all: $(BUILD)/ekinit $(BUILD)/ekctl $(STAGES_BIN)
 
 # The Debian packages the build and the tests need (tools/debian-packages), installed when missing.
@@ -115,6 +126,19 @@ $(BUILD)/unit/$1: $(BUILD)/san/tests/unit/$1.o $(call libs,san,$2 $(USES_$2))
 endef
 $(foreach t,$(UNIT_SRC:tests/unit/%.c=%),$(eval $(call unit_rules,$t,$(or $(call layer_of,$(t:test_%=%)),\
 	$(error tests/unit/$t.c: no module $(t:test_%=%).c in any layer)))))
+
+# libFuzzer targets: tests/fuzz/fuzz_NAME.c links the layer of NAME.c, as a unit test does
+# (tests/fuzz/run builds them with `make fuzz` and runs them).
+FUZZ_SRC := $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_BIN := $(FUZZ_SRC:tests/fuzz/%.c=$(BUILD)/fuzz/%)
+define fuzz_rules
+$(BUILD)/fuzz/tests/fuzz/$1.o: IQ := $(call iquote,$2 $(USES_$2))
+$(BUILD)/fuzz/$1: $(BUILD)/fuzz/tests/fuzz/$1.o $(call libs,fuzz,$2 $(USES_$2))
+	$$(FUZZ_CC) $$(FUZZ_CFLAGS) -fsanitize=fuzzer -o $$@ $$^
+endef
+$(foreach t,$(FUZZ_SRC:tests/fuzz/%.c=%),$(eval $(call fuzz_rules,$t,$(or $(call layer_of,$(t:fuzz_%=%)),\
+	$(error tests/fuzz/$t.c: no module $(t:fuzz_%=%).c in any layer)))))
+fuzz: $(FUZZ_BIN)
 
 unit: $(UNIT_BIN) $(STAGES_UNIT_BIN) $(BUILD)/ekctl
 	@tests/unit/run $(UNIT_BIN) $(STAGES_UNIT_BIN)
@@ -154,4 +178,4 @@ bench: all
 clean:
 	rm -rf $(BUILD)
 
--include $(shell find $(BUILD)/obj $(BUILD)/san -name '*.d' 2>/dev/null)
+-include $(shell find $(BUILD)/obj $(BUILD)/san $(BUILD)/fuzz -name '*.d' 2>/dev/null)
