@@ -89,8 +89,9 @@ class NsInit:
                                          stderr=subprocess.STDOUT, env=env, preexec_fn=enter_cgroup)
             self._console_fd = self.proc.stdout.fileno()
         threading.Thread(target=self._reader, daemon=True).start()
-        # The first console line comes from ekinit itself, so PID 1 exists by then.
-        self.expect(r"ekinit", timeout)
+        # The first console line comes from ekinit itself, so PID 1 exists by then (anchored: an
+        # error from mount or chroot may name a path that contains "ekinit").
+        self.expect(r"^ekinit: ", timeout)
         self.hostpid = self._find_pid1()
         self.note("PID 1 is host pid %d" % self.hostpid)
         return self
