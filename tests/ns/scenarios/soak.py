@@ -61,7 +61,8 @@ class Load:
         self.eof = False
 
     def read(self, timeout):
-        """Reads what arrives within timeout (returns early at EOF); returns the new lines."""
+        """Waits up to timeout for output; returns the new complete lines as soon as there are any
+        (or [] at the deadline or at EOF)."""
         new = []
         deadline = time.monotonic() + timeout
         while not self.eof:
@@ -81,7 +82,7 @@ class Load:
                 text = line.decode("utf-8", "replace")
                 self.ns.note("soak-load: " + text)
                 new.append(text)
-            if new and timeout == 0:
+            if new:
                 break
         self.lines += new
         return new
@@ -236,7 +237,7 @@ def run(t):
             complaints += [l for l in load.read(t_stop + STOP_SECONDS - time.monotonic())
                            if "no reply" in l or "connect:" in l]
         if complaints:
-            stall = "%d client(s) got no reply within %d ms while the console was stopped; PID 1 was in %s" % (
+            stall = "%d request(s) got no reply within %d ms while the console was stopped; PID 1 was in %s" % (
                 len(complaints), TIMEOUT_MS, pid1_where(ns))
         fig["console_stopped_s"] = round(time.monotonic() - t_stop, 1)
         ns.resume_console()
