@@ -44,7 +44,8 @@ def choose_accel(kernel, log=print):
             return v
     log("probing KVM (hard deadline 15 s)...")
     # Guest output only: QEMU's own warnings (stderr) also land in vm.lines.
-    vm = ekvm.VM("kvm-probe", kernel, None, accel="kvm", cmdline="loglevel=7")
+    vm = ekvm.VM("kvm-probe", kernel, None, accel="kvm", cmdline="loglevel=7",
+                 shell_channel=False)
     verdict = "tcg"
     try:
         vm.start()
@@ -322,7 +323,7 @@ def demo(argv=None):
     accel = choose_accel(image.kernel)
     vm = ekvm.VM("demo", image.kernel, image.initrd,
                  cmdline=("ekinit.shell=1 " + args.append).strip(),
-                 accel=accel, memory=args.memory)
+                 accel=accel, memory=args.memory, shell_channel=False)
     argv = vm.argv()
     i = argv.index("-chardev")
     argv[i:i + 4] = ["-serial", "mon:stdio"]
