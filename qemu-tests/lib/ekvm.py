@@ -66,11 +66,13 @@ class VM:
     # ------------------------------------------------------------ lifecycle
     def argv(self):
         argv = self.wrap + [QEMU, "-accel", self.accel, "-M", "pc", "-m", str(self.memory),
-                "-nodefaults", "-display", "none", "-no-reboot",
-                "-kernel", self.kernel]
-        if self.initrd:
-            argv += ["-initrd", self.initrd]
-        return argv + ["-append", self.cmdline,
+                "-nodefaults", "-display", "none", "-no-reboot"]
+        if self.kernel:              # None: the firmware boots (e.g. from the NIC's ROM)
+            argv += ["-kernel", self.kernel]
+            if self.initrd:
+                argv += ["-initrd", self.initrd]
+            argv += ["-append", self.cmdline]
+        return argv + [
                 "-chardev", "stdio,id=con,signal=off", "-serial", "chardev:con",
                 ] + self.extra_args
 
