@@ -20,6 +20,7 @@ cannot load the uncompressed vmlinux that the other scenarios boot."""
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
 import threading
@@ -187,7 +188,7 @@ class _Proc:
     def stop(self):
         if self.proc.poll() is None:
             try:
-                os.killpg(self.proc.pid, 9)
+                os.killpg(self.proc.pid, signal.SIGKILL)
             except ProcessLookupError:
                 pass
         try:
