@@ -82,12 +82,13 @@ class VM:
     # ------------------------------------------------------------ lifecycle
     def argv(self):
         argv = self.wrap + [QEMU, "-accel", self.accel, "-M", "pc", "-m", str(self.memory),
-                "-nodefaults", "-display", "none", "-no-reboot",
-                "-kernel", self.kernel]
-        if self.initrd:
-            argv += ["-initrd", self.initrd]
-        argv += ["-append", self.cmdline,
-                 "-chardev", "stdio,id=con,signal=off", "-serial", "chardev:con"]
+                "-nodefaults", "-display", "none", "-no-reboot"]
+        if self.kernel:              # None: the firmware boots (e.g. from the NIC's ROM)
+            argv += ["-kernel", self.kernel]
+            if self.initrd:
+                argv += ["-initrd", self.initrd]
+            argv += ["-append", self.cmdline]
+        argv += ["-chardev", "stdio,id=con,signal=off", "-serial", "chardev:con"]
         if self.shell_channel:
             fd = self._out_qemu.fileno() if self._out_qemu else "N"
             argv += ["-chardev", "socket,id=out,fd=%s" % fd, "-serial", "chardev:out"]
