@@ -2,6 +2,7 @@
  * syntax checks (haproxy -c, keepalived -t) when they are installed. */
 #include "t.h"
 
+#include <dirent.h>
 #include <errno.h>
 
 #include "../lib/cluster_conf.h"
@@ -155,8 +156,14 @@ TEST(real_programs_accept_the_configs)
 		printf("  (haproxy not installed: syntax check skipped)\n");
 	}
 	if (access("/usr/sbin/keepalived", X_OK) == 0) {
-		/* keepalived -t also insists that the interface exists here. */
-		snprintf(n.device, sizeof n.device, "lo");
+		/* keepalived -t also insists that the interface exists here and is not loopback: use one of
+		 * this machine's (only checked, nothing is sent). */
+		DIR *d = opendir("/sys/class/net");
+		for (struct dirent *de; d && (de = readdir(d));)
+			if (de->d_name[0] != '.' && strcmp(de->d_name, "lo") && strlen(de->d_name) < sizeof n.device)
+				snprintf(n.device, sizeof n.device, "%s", de->d_name);
+		if (d)
+			closedir(d);
 		keepalived_conf_render(&c, &n, reg, 3, secret, buf, sizeof buf);
 		snprintf(path, sizeof path, "%s/keepalived.conf", dir);
 		t_write(path, buf);
