@@ -36,6 +36,9 @@ $(BUILD)/unit/test_stages_%: stages/tests/test_stages_%.c tests/unit/t.h $(STAGE
 	$(CC) -std=c17 -D_GNU_SOURCE $(WARN) -O1 -g $(SAN) $(STAGES_CFLAGS) -Itests/unit -o $@ $< \
 		$(STAGES_LIB_SRC) $(EKJOIN_PURE_SRC) $(PHYLACTERY_PURE_SRC) $(PHYLACTERY_LIBS)
 
+# The API test drives the real program.
+$(BUILD)/unit/test_stages_api: $(BUILD)/phylactery
+
 all: $(STAGES_BIN)
 check unit: $(STAGES_BIN) $(STAGES_UNIT_BIN)
 UNIT_BIN += $(STAGES_UNIT_BIN)
