@@ -1,10 +1,10 @@
 # stages/: the cluster-forming programs (ek-join, phylactery). Included by the top Makefile.
-# They link libcurl and cJSON (phylactery also libmicrohttpd and libcrypto); PID 1 links none of
+# They link libcurl, cJSON and libcrypto (phylactery also libmicrohttpd); PID 1 links none of
 # these (make check-links). stages/ never links init/ code: what it needs from the node config is
 # read by stages/lib/node_info.c.
 STAGES_PKGS := libcurl libcjson
 STAGES_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(STAGES_PKGS) libmicrohttpd libcrypto)
-STAGES_LIBS = $(shell $(PKG_CONFIG) --libs $(STAGES_PKGS))
+STAGES_LIBS = $(shell $(PKG_CONFIG) --libs $(STAGES_PKGS) libcrypto)
 PHYLACTERY_LIBS = $(shell $(PKG_CONFIG) --libs $(STAGES_PKGS) libmicrohttpd libcrypto)
 
 STAGES_LIB_SRC := $(wildcard stages/lib/*.c)

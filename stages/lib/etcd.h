@@ -65,6 +65,10 @@ int etcd_health_parse(const char *body, size_t len, bool *healthy, char *err, si
 int etcd_member_list(const struct etcd_client *c, struct etcd_member *out, int max, int *n, char *err, size_t errlen);
 /* GET <member's first client URL>/health with c's certificates; false for a member not started. */
 bool etcd_member_healthy(const struct etcd_client *c, const struct etcd_member *m);
+/* POST /v3/maintenance/status of the endpoint: is the member answering there the raft leader? */
+int etcd_is_leader(const struct etcd_client *c, bool *leader, char *err, size_t errlen);
+/* {"header":{"member_id":"N"},"leader":"N",...}: 0 with both IDs, or -EBADMSG. */
+int etcd_status_parse(const char *body, size_t len, uint64_t *member_id, uint64_t *leader, char *err, size_t errlen);
 int etcd_member_remove(const struct etcd_client *c, uint64_t id, char *err, size_t errlen);
 /* -EAGAIN while the learner is not in sync yet (code 9): try again on the next round. */
 int etcd_member_promote(const struct etcd_client *c, uint64_t id, char *err, size_t errlen);

@@ -9,6 +9,7 @@
 
 #include "etcd.h"
 #include "http.h"
+#include "valid.h"
 
 int etcd_client_certs(struct etcd_client *c, const char *pki_dir, char *err, size_t errlen)
 {
@@ -174,4 +175,47 @@ int etcd_member_remove(const struct etcd_client *c, uint64_t id, char *err, size
 int etcd_member_promote(const struct etcd_client *c, uint64_t id, char *err, size_t errlen)
 {
 	return by_id(c, "/v3/cluster/member/promote", id, err, errlen);
+}
+
+static bool id_of(const cJSON *o, const char *key, uint64_t *out)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+	unsigned long long n;
+	if (!cJSON_IsString(v) || !valid_uint(v->valuestring, 1, UINT64_MAX, &n))
+		return false;
+	*out = n;
+	return true;
+}
+
+int etcd_status_parse(const char *body, size_t len, uint64_t *member_id, uint64_t *leader, char *err, size_t errlen)
+{
+	if (!body || !len || len > KJSON_MAX_BODY) {
+		snprintf(err, errlen, "empty or oversized status answer");
+		return -EBADMSG;
+	}
+	cJSON *j = cJSON_ParseWithLength(body, len);
+	int r = 0;
+	if (!cJSON_IsObject(j) || !id_of(cJSON_GetObjectItemCaseSensitive(j, "header"), "member_id", member_id) ||
+	    !id_of(j, "leader", leader)) {
+		snprintf(err, errlen, "expected header.member_id and leader as decimal strings");
+		r = -EBADMSG;
+	}
+	cJSON_Delete(j);
+	return r;
+}
+
+int etcd_is_leader(const struct etcd_client *c, bool *leader, char *err, size_t errlen)
+{
+	struct http_resp resp;
+	int r = post(c, "/v3/maintenance/status", "{}", &resp, err, errlen);
+	if (r < 0)
+		return r;
+	uint64_t me, lead;
+	char why[200];
+	if ((r = etcd_status_parse(resp.body, resp.len, &me, &lead, why, sizeof why)) < 0)
+		snprintf(err, errlen, "status: %s", why);
+	else
+		*leader = me == lead;
+	http_resp_free(&resp);
+	return r;
 }
