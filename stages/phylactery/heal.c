@@ -68,7 +68,7 @@ int phyl_on_forget(void *ctx, const char *name, const char *ip, bool control, bo
 	}
 	struct etcd_client ec;
 	struct kube_target kt;
-	struct kubeconfig kc;
+	struct kubeconfig kc = {0};
 	if (phyl_etcd_client(p, &ec, err, sizeof err) < 0 || kube_target(p, &kt, &kc, err, sizeof err) < 0) {
 		kubeconfig_free(&kc);
 		snprintf(msg, len, "this node cannot do it yet: %s", err);

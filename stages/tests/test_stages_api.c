@@ -151,6 +151,53 @@ TEST(join_credentials_without_kubeadm_is_a_clear_503)
 	T_CONTAINS(out, "\"error\":\"credentials_unavailable\"");
 }
 
+TEST(metrics_need_no_secret_and_are_prometheus_text)
+{
+	char out[4096];
+	T_EQ_INT(call("GET", "/metrics", NULL, NULL, out, sizeof out), 200);
+	T_CONTAINS(out, "# TYPE phylactery_rejoins_total counter\nphylactery_rejoins_total 0\n");
+	T_CONTAINS(out, "phylactery_evictions_total 0\n");
+	T_EQ_INT(call("POST", "/metrics", NULL, "{}", out, sizeof out), 405);
+}
+
+TEST(forget_and_evict_validate_everything)
+{
+	char out[1024], wrong[65];
+	memcpy(wrong, secret, 65);
+	wrong[0] = wrong[0] == 'a' ? 'b' : 'a';
+	const char *good = "{\"name\":\"control2\",\"ip\":\"10.10.0.12\",\"control\":true}";
+	T_EQ_INT(call("POST", "/forget", NULL, good, out, sizeof out), 401);
+	T_EQ_INT(call("POST", "/forget", wrong, good, out, sizeof out), 401);
+	T_EQ_INT(call("POST", "/evict", wrong, "{\"name\":\"control2\"}", out, sizeof out), 401);
+	static const char *const bad[] = {
+		"{}", "[]", "null", "{\"name\":\"control2\"}", /* /forget needs the ip */
+		"{\"name\":\"../etc\",\"ip\":\"10.10.0.12\"}", "{\"name\":7,\"ip\":\"10.10.0.12\"}",
+		"{\"name\":\"control2\",\"ip\":\"10.10.0.012\"}", "{\"name\":\"control2\",\"ip\":\"10.10.0.1/24\"}",
+		"{\"name\":\"control2\",\"ip\":\"10.10.0.12\",\"control\":\"yes\"}", "{\"name\":\"\",\"ip\":\"1.2.3.4\"}"};
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		T_EQ_INT(call("POST", "/forget", secret, bad[i], out, sizeof out), 400);
+		T_CONTAINS(out, "\"error\":\"bad_request\"");
+	}
+	T_EQ_INT(call("POST", "/evict", secret, "{\"ip\":\"10.10.0.12\"}", out, sizeof out), 400);
+	/* This node never forgets itself. */
+	T_EQ_INT(call("POST", "/forget", secret, "{\"name\":\"workstation\",\"ip\":\"10.1.1.1\"}", out, sizeof out), 409);
+	T_CONTAINS(out, "is this node");
+	T_EQ_INT(call("POST", "/evict", secret, "{\"name\":\"x\",\"ip\":\"127.0.0.1\"}", out, sizeof out), 409);
+	/* A workstation has no etcd certificates: a clear 503, nothing done. */
+	T_EQ_INT(call("POST", "/forget", secret, good, out, sizeof out), 503);
+	T_CONTAINS(out, "cannot do it yet");
+}
+
+TEST(reboot_needs_secret_and_a_reboot_command)
+{
+	char out[1024];
+	T_EQ_INT(call("POST", "/reboot", NULL, "{}", out, sizeof out), 401);
+	T_EQ_INT(call("POST", "/reboot", secret, "[1]", out, sizeof out), 400);
+	T_EQ_INT(call("POST", "/reboot", secret, "{}", out, sizeof out), 503);
+	T_CONTAINS(out, "no reboot command");
+	T_EQ_INT(call("GET", "/reboot", secret, NULL, out, sizeof out), 405);
+}
+
 int main(int argc, char **argv)
 {
 	(void)argc;
@@ -170,6 +217,9 @@ int main(int argc, char **argv)
 		T_RUN(leader_ready_push_touches_the_seen_file);
 		T_RUN(status_shows_registry_and_actions);
 		T_RUN(join_credentials_without_kubeadm_is_a_clear_503);
+		T_RUN(metrics_need_no_secret_and_are_prometheus_text);
+		T_RUN(forget_and_evict_validate_everything);
+		T_RUN(reboot_needs_secret_and_a_reboot_command);
 	}
 	if (child > 0) {
 		kill(child, SIGTERM);
