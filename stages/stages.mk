@@ -14,7 +14,9 @@ PHYLACTERY_SRC := $(wildcard stages/phylactery/*.c)
 EKJOIN_PURE_SRC := $(filter-out stages/ek-join/main.c,$(EKJOIN_SRC))
 PHYLACTERY_PURE_SRC := $(filter-out stages/phylactery/main.c,$(PHYLACTERY_SRC))
 
-STAGES_BIN := $(BUILD)/ek-join $(BUILD)/phylactery
+VIPCLEAN_SRC := $(wildcard stages/vip-clean/*.c)
+
+STAGES_BIN := $(BUILD)/ek-join $(BUILD)/phylactery $(BUILD)/ek-vip-clean
 STAGES_UNIT_SRC := $(wildcard stages/tests/test_stages_*.c)
 STAGES_UNIT_BIN := $(STAGES_UNIT_SRC:stages/tests/%.c=$(BUILD)/unit/%)
 STAGES_HDR := $(wildcard stages/lib/*.h stages/ek-join/*.h stages/phylactery/*.h)
@@ -29,6 +31,10 @@ $(BUILD)/ek-join: $(patsubst stages/%.c,$(BUILD)/stages/%.o,$(EKJOIN_SRC) $(STAG
 $(BUILD)/phylactery: $(patsubst stages/%.c,$(BUILD)/stages/%.o,$(PHYLACTERY_SRC) $(STAGES_LIB_SRC))
 	$(CC) $(CFLAGS) -o $@ $^ $(PHYLACTERY_LIBS)
 
+# ek-vip-clean needs nothing beyond libc (rtnetlink by hand); it links the library for cluster.conf.
+$(BUILD)/ek-vip-clean: $(patsubst stages/%.c,$(BUILD)/stages/%.o,$(VIPCLEAN_SRC) $(STAGES_LIB_SRC))
+	$(CC) $(CFLAGS) -o $@ $^ $(STAGES_LIBS)
+
 # Unit tests, under ASan and UBSan like tests/unit/: every test links the library and both
 # programs' pure parts. tests/run-all runs every build/unit/test_*.
 $(BUILD)/unit/test_stages_%: stages/tests/test_stages_%.c tests/unit/t.h $(STAGES_LIB_SRC) $(EKJOIN_PURE_SRC) $(PHYLACTERY_PURE_SRC) $(STAGES_HDR) | $(BUILD)/.deps-ok
@@ -38,6 +44,7 @@ $(BUILD)/unit/test_stages_%: stages/tests/test_stages_%.c tests/unit/t.h $(STAGE
 
 # The API test drives the real program.
 $(BUILD)/unit/test_stages_api: $(BUILD)/phylactery
+$(BUILD)/unit/test_stages_vip: $(BUILD)/ek-vip-clean
 
 all: $(STAGES_BIN)
 check unit: $(STAGES_BIN) $(STAGES_UNIT_BIN)
