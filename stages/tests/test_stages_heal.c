@@ -5,7 +5,9 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <libgen.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 
 #include "../lib/cluster_conf.h"
 #include "../lib/reset_epoch.h"
@@ -13,7 +15,7 @@
 #include "../phylactery/phylactery.h"
 #include "../phylactery/quorum.h"
 
-static char dir[64];
+static char dir[64], reset_tool[600];
 
 static void put_file(const char *name, const char *text)
 {
@@ -191,8 +193,72 @@ TEST(etcd_status_leader)
 	T_ASSERT(etcd_status_parse("{}", 2, &me, &lead, err, sizeof err) < 0);
 }
 
-int main(void)
+static bool exists(const char *name)
 {
+	char path[200];
+	snprintf(path, sizeof path, "%s/%s", dir, name);
+	return access(path, F_OK) == 0;
+}
+
+/* The operator's reset against a share directory. Its one "node" listens nowhere: 127.0.0.1 on a port
+ * nobody uses here (curl: connection refused), so nothing leaves this machine. */
+TEST(cluster_reset_asks_then_clears_and_keeps_snapshots)
+{
+	char cmd[600];
+	mkdir(dir, 0700);
+	snprintf(cmd, sizeof cmd, "%s/phylactery", dir);
+	mkdir(cmd, 0700);
+	snprintf(cmd, sizeof cmd, "%s/phylactery/nodes", dir);
+	mkdir(cmd, 0700);
+	snprintf(cmd, sizeof cmd, "%s/etcd", dir);
+	mkdir(cmd, 0700);
+	put_file("leader", "name=control1\n");
+	put_file("leader_ready", "name=control1\n");
+	put_file("leader_ready.dead.x", "x");
+	put_file("kube.config", "x");
+	put_file("quorum-lost", "x");
+	put_file("phylactery/secret", "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef");
+	put_file("phylactery/nodes/control1", "name=control1\nip=127.0.0.1\n");
+	put_file("phylactery/nodes/evil", "name=evil\nip=1.2.3.4; rm -rf /\n");
+	put_file("etcd/etcd-snapshot-100.db", "s");
+	const char *tool = reset_tool;
+	snprintf(cmd, sizeof cmd, "%s --share %s --port 1 --wait 0 >/dev/null 2>&1", tool, dir);
+	T_EQ_INT(WEXITSTATUS(system(cmd)), 2); /* no --yes: nothing done */
+	T_ASSERT(exists("leader") && !exists("reset-epoch"));
+	snprintf(cmd, sizeof cmd, "%s --share %s --port 1 --wait 0 --yes >%s/out 2>&1", tool, dir, dir);
+	T_EQ_INT(WEXITSTATUS(system(cmd)), 0);
+	char e[32];
+	T_EQ_INT(reset_epoch_read(dir, e, sizeof e), 0);
+	T_ASSERT(!exists("leader") && !exists("leader_ready") && !exists("leader_ready.dead.x") &&
+		 !exists("kube.config") && !exists("quorum-lost") && !exists("phylactery/nodes/control1"));
+	T_ASSERT(exists("phylactery/secret") && exists("etcd/etcd-snapshot-100.db"));
+	char out[2048] = "";
+	snprintf(cmd, sizeof cmd, "%s/out", dir);
+	int fd = open(cmd, O_RDONLY);
+	ssize_t n = fd >= 0 ? read(fd, out, sizeof out - 1) : -1;
+	if (fd >= 0)
+		close(fd);
+	out[n > 0 ? n : 0] = '\0';
+	T_CONTAINS(out, "127.0.0.1: POST /reboot: 000");
+	T_CONTAINS(out, "nodes/evil: no valid ip= line; skipped");
+	/* A second reset gets a different epoch; --purge removes the snapshots. */
+	char e2[32];
+	snprintf(cmd, sizeof cmd, "%s --share %s --port 1 --wait 0 --purge --yes >/dev/null 2>&1", tool, dir);
+	T_EQ_INT(WEXITSTATUS(system(cmd)), 0);
+	T_EQ_INT(reset_epoch_read(dir, e2, sizeof e2), 0);
+	T_ASSERT(strcmp(e, e2));
+	T_ASSERT(!exists("etcd/etcd-snapshot-100.db"));
+}
+
+int main(int argc, char **argv)
+{
+	(void)argc;
+	/* build/unit/test_stages_heal -> the source tree's stages/tools (BUILD is a subdirectory of it). */
+	char self[512];
+	snprintf(self, sizeof self, "%s", argv[0]);
+	snprintf(reset_tool, sizeof reset_tool, "%s/../../stages/tools/ekcluster-reset", dirname(self));
+	if (access(reset_tool, X_OK) < 0)
+		snprintf(reset_tool, sizeof reset_tool, "stages/tools/ekcluster-reset");
 	snprintf(dir, sizeof dir, "/tmp/test_stages_heal.XXXXXX");
 	if (!mkdtemp(dir))
 		return 1;
@@ -203,6 +269,7 @@ int main(void)
 	T_RUN(metrics_text_format);
 	T_RUN(cluster_conf_snapshot_keys);
 	T_RUN(etcd_status_leader);
+	T_RUN(cluster_reset_asks_then_clears_and_keeps_snapshots);
 	char cmd[128];
 	snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
 	if (system(cmd) != 0)
