@@ -185,8 +185,17 @@ TEST(registry_lists_valid_entries_sorted)
 	t_write(path, "name=control4\nip=10.0.0.14\nboot_id=00000000-0000-0000-0000-000000000004\ntime=1\n");
 	snprintf(path, sizeof path, "%s/phylactery/nodes/junk", dir);
 	t_write(path, "hello");
+	/* Registry entries with a bad IP: never reach haproxy.cfg, keepalived.conf or an HTTP URL. */
+	static const char *const bad_ips[] = {"10.0.0.256", "10.0.0.012", "1.2.3.4; rm -rf /", "", "::1"};
+	for (size_t i = 0; i < sizeof bad_ips / sizeof bad_ips[0]; i++) {
+		snprintf(path, sizeof path, "%s/phylactery/nodes/badip%zu", dir, i);
+		char text[200];
+		snprintf(text, sizeof text, "name=badip%zu\nip=%s\nboot_id=00000000-0000-0000-0000-000000000005\ntime=1\n", i,
+			 bad_ips[i]);
+		t_write(path, text);
+	}
 	T_EQ_INT(share_registry_list(dir, out, 8, &garbage, err, sizeof err), 2);
-	T_EQ_INT(garbage, 2); /* a name that does not match its file, and junk */
+	T_EQ_INT(garbage, 7); /* a name that does not match its file, junk, and five bad addresses */
 	T_EQ_STR(out[0].name, "control1");
 	T_EQ_STR(out[1].ip, "10.0.0.12");
 	struct share_entry bad = entry("../etc", "10.0.0.1", 1);
