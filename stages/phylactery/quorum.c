@@ -1,6 +1,8 @@
 #include "quorum.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <unistd.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -75,4 +77,19 @@ int manifest_force_new_cluster(const char *in, bool on, char *out, size_t cap)
 		return -EINVAL;
 	out[o] = '\0';
 	return (int)o;
+}
+
+bool quorum_file_is_mine(const char *path, const char *boot_id)
+{
+	char text[4096], want[80];
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+	if (fd < 0)
+		return false;
+	ssize_t n = read(fd, text, sizeof text - 1);
+	close(fd);
+	if (n <= 0 || memchr(text, '\0', (size_t)n))
+		return false;
+	text[n] = '\0';
+	snprintf(want, sizeof want, "\nboot_id=%s\n", boot_id);
+	return boot_id[0] && strstr(text, want) != NULL;
 }

@@ -29,6 +29,10 @@ struct quorum_self {
 int quorum_report_render(const struct etcd_member *m, const bool *healthy, int n, const struct quorum_self *s,
 			 char *file, size_t fcap, char *line, size_t lcap);
 
+/* Was the quorum-lost file at path written by the node with this boot id? (Read bounded; any other
+ * content, including garbage, is not ours and is left alone.) */
+bool quorum_file_is_mine(const char *path, const char *boot_id);
+
 /* etcd's static pod manifest with "- --force-new-cluster" added after the "- etcd" command line (on)
  * or every such line removed (off). Length, -EINVAL when there is no "- etcd" line, -ENOSPC. */
 int manifest_force_new_cluster(const char *in, bool on, char *out, size_t cap);

@@ -130,9 +130,8 @@ static void quorum_step(struct phyl *p, const struct etcd_view *v)
 		}
 	} else if (!lost && p->quorum_report[0] && v->known) {
 		set_report(p, "");
-		struct share_entry e;
 		/* Only our own report is withdrawn: another survivor's stays until it sees quorum back. */
-		if (share_entry_read(path, &e, err, sizeof err) == 0 && !strcmp(e.boot_id, p->me.boot_id))
+		if (quorum_file_is_mine(path, p->me.boot_id))
 			unlink(path);
 		notify_status("phylactery", "etcd quorum is back: %d of %d voting members healthy", v->q.healthy_voting,
 			      v->q.voting);

@@ -42,6 +42,15 @@ TEST(quorum_report_names_survivors_and_recovery)
 	T_CONTAINS(line, "etcd quorum lost: 1 of 3 voting members healthy (2 needed: control1)");
 	T_CONTAINS(line, "ekcluster-reset --yes");
 	T_ASSERT(quorum_report_render(m, healthy, 3, &s, file, 10, line, sizeof line) < 0);
+	/* Withdrawn only by its writer (recognised by its boot_id line; the file can exceed a share entry). */
+	char path[200];
+	put_file(QUORUM_LOST_FILE, file);
+	snprintf(path, sizeof path, "%s/" QUORUM_LOST_FILE, dir);
+	T_ASSERT(quorum_file_is_mine(path, "b"));
+	T_ASSERT(!quorum_file_is_mine(path, "c"));
+	T_ASSERT(!quorum_file_is_mine(path, ""));
+	put_file(QUORUM_LOST_FILE, "boot_id=b\n"); /* not a report: first line, no name= before it */
+	T_ASSERT(!quorum_file_is_mine(path, "b"));
 }
 
 TEST(manifest_force_new_cluster_round_trip)
