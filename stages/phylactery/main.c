@@ -20,6 +20,7 @@
 #include <string.h>
 #include <sys/eventfd.h>
 #include <sys/signalfd.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "../lib/http.h"
@@ -164,6 +165,7 @@ int main(int argc, char **argv)
 	notify_send("READY=1");
 	notify_status("phylactery", "serving on %s:%u, share %s, %d control nodes registered", listen_ip, port, p.share,
 		      p.nregistry);
+	long long last_housekeeping = 0;
 	for (;;) {
 		struct pollfd fds[2] = {{.fd = sfd, .events = POLLIN}, {.fd = p.wake_fd, .events = POLLIN}};
 		int n = poll(fds, 2, HOUSEKEEPING_MS);
@@ -184,8 +186,14 @@ int main(int argc, char **argv)
 		pthread_mutex_lock(&p.mu);
 		bool reboot = p.reboot_pending;
 		pthread_mutex_unlock(&p.mu);
-		if (n == 0 || reboot)
+		/* By the clock, not only on a quiet poll: frequent pushes must not starve the etcd checks. */
+		struct timespec now;
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		long long now_ms = (long long)now.tv_sec * 1000 + now.tv_nsec / 1000000;
+		if (reboot || now_ms - last_housekeeping >= HOUSEKEEPING_MS) {
+			last_housekeeping = now_ms;
 			phyl_housekeeping(&p);
+		}
 	}
 	notify_send("STOPPING=1");
 	api_stop(api);
