@@ -51,7 +51,7 @@ comma := ,
 empty :=
 space := $(empty) $(empty)
 # The sources of layer $1 (ekctl's main is the program, not the library).
-src_of = $(filter-out ekctl/ekctl.c,$(wildcard $(DIR_$1)/*.c))
+src_of = $(filter-out ekctl/ekctl.c %/main.c,$(wildcard $(DIR_$1)/*.c))
 # -iquote flags for the layers $1.
 iquote = $(foreach L,$1,-iquote $(DIR_$L))
 # The archives of the layers $2 in flavour $1 (obj | san), in link order.
@@ -164,7 +164,7 @@ qemu-check: all
 # Everything: builds under gcc and clang, unit tests under sanitizers, then the QEMU scenarios.
 # tests/run-all sums the tiers into the final "N passed, N failed" line.
 check: all check-links check-clang check-layers $(UNIT_BIN) $(STAGES_UNIT_BIN)
-	@STAGES_UNIT_BIN="$(STAGES_UNIT_BIN)" tests/run-all
+	@tests/run-all
 
 demo: all
 	@qemu-tests/demo

@@ -7,9 +7,9 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "../lib/cluster_conf.h"
-#include "../lib/node_info.h"
-#include "../lib/share.h"
+#include "cluster_conf.h"
+#include "node_info.h"
+#include "share.h"
 
 #define EKJOIN_RUN_DIR "/run/ekinit"
 /* Touched by the local phylactery when a leader pushes "leader_ready" (inotify sees it at once). */

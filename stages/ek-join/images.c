@@ -11,8 +11,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "../lib/notify.h"
-#include "../lib/run.h"
+#include "notify.h"
+#include "run.h"
 #include "ekjoin.h"
 
 #define IMPORT_PARALLEL 2

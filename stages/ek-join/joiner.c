@@ -6,9 +6,9 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "../lib/http.h"
-#include "../lib/kjson.h"
-#include "../lib/notify.h"
+#include "http.h"
+#include "kjson.h"
+#include "notify.h"
 #include "ekjoin.h"
 
 /* Join credentials from the phylactery at ip. */

@@ -12,9 +12,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "../lib/http.h"
-#include "../lib/notify.h"
-#include "../lib/run.h"
+#include "http.h"
+#include "notify.h"
+#include "run.h"
 #include "files.h"
 #include "kubeadm_config.h"
 #include "ekjoin.h"

@@ -12,10 +12,10 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "../lib/http.h"
-#include "../lib/notify.h"
-#include "../lib/sntp.h"
-#include "../lib/valid.h"
+#include "http.h"
+#include "notify.h"
+#include "sntp.h"
+#include "valid.h"
 #include "ekjoin.h"
 
 /* keepalived fails over in ~3 s when a VM dies: a leader_ready is called dead only after its API has

@@ -6,9 +6,9 @@
 #include <string.h>
 #include <time.h>
 
-#include "../lib/notify.h"
-#include "../lib/reset_epoch.h"
-#include "../lib/run.h"
+#include "notify.h"
+#include "reset_epoch.h"
+#include "run.h"
 #include "ekjoin.h"
 
 #define RESET_POLL_S 5

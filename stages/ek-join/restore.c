@@ -20,8 +20,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "../lib/notify.h"
-#include "../lib/snapshot.h"
+#include "notify.h"
+#include "snapshot.h"
 #include "ekjoin.h"
 
 int restore_snapshot(struct ekjoin *j, char *cause, size_t len)

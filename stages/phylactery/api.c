@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../lib/valid.h"
+#include "valid.h"
 
 struct api {
 	struct MHD_Daemon *d;

@@ -23,7 +23,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "../lib/kjson.h"
+#include "kjson.h"
 
 #define API_MAX_BODY 4096
 #define API_TIMEOUT_S 10

@@ -11,9 +11,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "../lib/http.h"
-#include "../lib/notify.h"
-#include "../lib/run.h"
+#include "http.h"
+#include "notify.h"
+#include "run.h"
 #include "lb_config.h"
 
 void phyl_action(struct phyl *p, const char *fmt, ...)

@@ -8,8 +8,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "../lib/etcd.h"
-#include "../lib/kube_client.h"
+#include "etcd.h"
+#include "kube_client.h"
 
 struct forget_report {
 	bool node_deleted;      /* a Node object was deleted (false: there was none, or no API) */

@@ -23,10 +23,10 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "../lib/http.h"
-#include "../lib/notify.h"
-#include "../lib/reset_epoch.h"
-#include "../lib/valid.h"
+#include "http.h"
+#include "notify.h"
+#include "reset_epoch.h"
+#include "valid.h"
 #include "api.h"
 #include "phylactery.h"
 

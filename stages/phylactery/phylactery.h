@@ -5,10 +5,10 @@
 #include <pthread.h>
 #include <stdbool.h>
 
-#include "../lib/cluster_conf.h"
-#include "../lib/etcd.h"
-#include "../lib/node_info.h"
-#include "../lib/share.h"
+#include "cluster_conf.h"
+#include "etcd.h"
+#include "node_info.h"
+#include "share.h"
 #include "creds.h"
 
 #define REGISTRY_MAX 32

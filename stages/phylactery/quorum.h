@@ -12,7 +12,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "../lib/etcd.h"
+#include "etcd.h"
 
 #define QUORUM_LOST_FILE "quorum-lost"
 #define QUORUM_LOCK_FILE "quorum-restore.lock"

@@ -10,10 +10,10 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "../lib/notify.h"
-#include "../lib/reset_epoch.h"
-#include "../lib/run.h"
-#include "../lib/snapshot.h"
+#include "notify.h"
+#include "reset_epoch.h"
+#include "run.h"
+#include "snapshot.h"
 #include "forget.h"
 #include "phylactery.h"
 #include "quorum.h"

@@ -10,8 +10,8 @@
 #include <sys/un.h>
 #include <sys/wait.h>
 
-#include "../lib/http.h"
-#include "../lib/share.h"
+#include "http.h"
+#include "share.h"
 
 static char prog[512], dir[64], seen[128], base[64], secret[65];
 static pid_t child = -1;

@@ -7,9 +7,9 @@
 #include <microhttpd.h>
 #include <pthread.h>
 
-#include "../lib/etcd.h"
-#include "../lib/kubeconfig.h"
-#include "../phylactery/forget.h"
+#include "etcd.h"
+#include "kubeconfig.h"
+#include "forget.h"
 
 #define P(s) s, strlen(s)
 

@@ -9,11 +9,11 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 
-#include "../lib/cluster_conf.h"
-#include "../lib/reset_epoch.h"
-#include "../lib/snapshot.h"
-#include "../phylactery/phylactery.h"
-#include "../phylactery/quorum.h"
+#include "cluster_conf.h"
+#include "reset_epoch.h"
+#include "snapshot.h"
+#include "phylactery.h"
+#include "quorum.h"
 
 static char dir[64], reset_tool[600];
 

@@ -1,7 +1,7 @@
 /* JSON shaped like real Kubernetes and etcd answers, and hostile bodies. */
 #include "t.h"
 
-#include "../lib/kjson.h"
+#include "kjson.h"
 
 #define P(s) s, strlen(s)
 

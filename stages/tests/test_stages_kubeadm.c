@@ -3,9 +3,9 @@
 
 #include <errno.h>
 
-#include "../ek-join/kubeadm_config.h"
-#include "../lib/run.h"
-#include "../lib/sntp.h"
+#include "kubeadm_config.h"
+#include "run.h"
+#include "sntp.h"
 
 TEST(kubeadm_config_has_what_init_needs)
 {

@@ -5,9 +5,9 @@
 #include <dirent.h>
 #include <errno.h>
 
-#include "../lib/cluster_conf.h"
-#include "../phylactery/lb_config.h"
-#include "../phylactery/phylactery.h"
+#include "cluster_conf.h"
+#include "lb_config.h"
+#include "phylactery.h"
 
 static const char *const secret = "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff";
 

@@ -8,7 +8,7 @@
 #include <time.h>
 #include <utime.h>
 
-#include "../lib/share.h"
+#include "share.h"
 
 static struct share_entry entry(const char *name, const char *ip, int n)
 {

@@ -9,7 +9,7 @@
 #include <sched.h>
 #include <sys/wait.h>
 
-#include "../lib/vip_addr.h"
+#include "vip_addr.h"
 
 static char prog[512];
 

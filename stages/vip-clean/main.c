@@ -9,9 +9,9 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "../lib/cluster_conf.h"
-#include "../lib/valid.h"
-#include "../lib/vip_addr.h"
+#include "cluster_conf.h"
+#include "valid.h"
+#include "vip_addr.h"
 
 int main(int argc, char **argv)
 {

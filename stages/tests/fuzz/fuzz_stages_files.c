@@ -4,12 +4,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../lib/cluster_conf.h"
-#include "../../lib/etcd.h"
-#include "../../lib/kubeconfig.h"
-#include "../../lib/node_info.h"
-#include "../../lib/share.h"
-#include "../../phylactery/quorum.h"
+#include "cluster_conf.h"
+#include "etcd.h"
+#include "kubeconfig.h"
+#include "node_info.h"
+#include "share.h"
+#include "quorum.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
