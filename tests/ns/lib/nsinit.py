@@ -11,8 +11,10 @@ import re
 import select
 import signal
 import subprocess
+import termios
 import threading
 import time
+import tty
 
 NSENTER_NS = ["--mount", "--pid", "--uts", "--ipc", "--net", "--root", "--wd"]
 PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
@@ -35,7 +37,9 @@ def cgroup2_base():
 
 
 class NsInit:
-    def __init__(self, name, root, log_path):
+    def __init__(self, name, root, log_path, console="pipe"):
+        self.console = console   # "pipe", or "pty": PID 1's console is a pty the test can stop
+        self.pty_master = self.pty_slave = None
         self.name = name
         self.root = root
         self.log_path = log_path
@@ -66,9 +70,16 @@ class NsInit:
                "--propagation", "private", "sh", "-c", LAUNCH, "sh", self.root]
         env = {"container": "ekinit-ns", "PATH": PATH, "TERM": "dumb", "LANG": "C"}
         self.note("start: " + " ".join(cmd))
-        self.proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                                     stderr=subprocess.STDOUT, env=env, preexec_fn=enter_cgroup)
-        threading.Thread(target=self._reader, daemon=True).start()
+        if self.console == "pty":
+            self.pty_master, self.pty_slave = os.openpty()
+            tty.setraw(self.pty_slave)  # no \r\n translation: lines arrive as written
+            self.proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=self.pty_slave,
+                                         stderr=self.pty_slave, env=env, preexec_fn=enter_cgroup)
+            threading.Thread(target=self._pty_reader, daemon=True).start()
+        else:
+            self.proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                         stderr=subprocess.STDOUT, env=env, preexec_fn=enter_cgroup)
+            threading.Thread(target=self._reader, daemon=True).start()
         # The first console line comes from ekinit itself, so PID 1 exists by then.
         self.expect(r"ekinit", timeout)
         self.hostpid = self._find_pid1()
@@ -93,13 +104,46 @@ class NsInit:
             self.cond.notify_all()
         self.note("namespace ended: %s" % describe_rc(self.proc.returncode))
 
+    def _pty_reader(self):
+        """The harness keeps the slave open (to stop and restart its output), so the master never
+        reads EOF: the end of the namespace is the end of the process."""
+        buf = b""
+        master = self.pty_master
+        while True:
+            try:
+                r, _, _ = select.select([master], [], [], 0.5)
+                data = os.read(master, 65536) if r else b""
+            except (OSError, ValueError):
+                break  # the harness closed the pty in teardown
+            buf += data
+            while b"\n" in buf:
+                raw, buf = buf.split(b"\n", 1)
+                self._add(raw.decode("utf-8", "replace"))
+            if not r and self.proc.poll() is not None:
+                break
+        self.proc.wait()
+        with self.cond:
+            self.exited = True
+            self.cond.notify_all()
+        if self.log:
+            self.note("namespace ended: %s" % describe_rc(self.proc.returncode))
+
+    def console_flow(self, on):
+        """Stops (Ctrl-S: tcflow TCOOFF) or restarts PID 1's pty console output."""
+        termios.tcflow(self.pty_slave, termios.TCOON if on else termios.TCOOFF)
+        self.note("console output %s" % ("restarted" if on else "stopped"))
+
     def _add(self, text, prefix=""):
         t = time.monotonic() - self.t0
         with self.cond:
             self.lines.append((t, text))
             self.cond.notify_all()
-        if self.log:
-            self.log.write("[%9.3f] %s%s\n" % (t, prefix, text))
+        log = self.log
+        if log:
+            try:
+                log.write("[%9.3f] %s%s\n" % (t, prefix, text))
+            except ValueError:
+                pass  # closed in teardown while a late line arrived
 
     def note(self, text):
         """A harness line in the log (not a console line)."""
@@ -128,6 +172,10 @@ class NsInit:
         if self.log:
             self.log.close()
             self.log = None
+        for fd in (self.pty_slave, self.pty_master):
+            if fd is not None:
+                os.close(fd)
+        self.pty_slave = self.pty_master = None
 
     # ------------------------------------------------------------- waiting
 
