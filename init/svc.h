@@ -75,6 +75,9 @@ struct svc {
 	char status_text[128]; /* STATUS= from sd_notify */
 	unsigned echoed;       /* lines echoed to the console during this start */
 	char stop_reason[120]; /* why a stop that nobody typed happened (BindsTo=); kept as why */
+	/* A daemon-reload's new definition of a unit that was busy (starting, running, stopping):
+	 * the state machine keeps indexing the definition it started with until the unit is idle. */
+	struct svc_next_def *next_def;
 };
 
 struct svcmgr {

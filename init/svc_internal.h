@@ -8,6 +8,17 @@ void svc_set_state(struct svcmgr *m, struct svc *s, enum svc_state st, const cha
 	__attribute__((format(printf, 4, 5)));
 int svc_epoll_add(struct svcmgr *m, int fd, unsigned long long tag);
 
+/* svc_load.c: a definition loaded by daemon-reload, waiting for its unit to be idle. */
+struct svc_next_def {
+	struct unit u;
+	struct unit_diag diag;
+};
+/* True when the state machine holds no index into s->u (no run in progress). */
+bool svc_idle(const struct svc *s);
+/* Puts a waiting new definition in place (s must be idle or about to start afresh) and re-resolves
+ * the dependency graph. Returns true if there was one. */
+bool svc_apply_next_def(struct svcmgr *m, struct svc *s);
+
 /* svc_spawn.c: forks cmd for s (cgroup, environment, limits, log pipe, NOTIFY_SOCKET for the main
  * process of a notify service). Returns the pid or -errno with a reason in err. */
 pid_t svc_spawn(struct svcmgr *m, struct svc *s, const struct unit_exec *cmd, bool main_process, char *err,

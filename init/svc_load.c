@@ -414,29 +414,72 @@ long svcmgr_add(struct svcmgr *m, const char *name, bool wanted)
 	return idx;
 }
 
+bool svc_idle(const struct svc *s)
+{
+	return s->state != SVC_STARTING && s->state != SVC_RUNNING && s->state != SVC_STOPPING;
+}
+
+static void drop_next_def(struct svc *s)
+{
+	if (s->next_def) {
+		unit_free(&s->next_def->u);
+		free(s->next_def);
+		s->next_def = NULL;
+	}
+}
+
+bool svc_apply_next_def(struct svcmgr *m, struct svc *s)
+{
+	struct svc_next_def *d = s->next_def;
+	if (!d)
+		return false;
+	unit_free(&s->u);
+	s->u = d->u;
+	s->diag = d->diag;
+	free(d);
+	s->next_def = NULL;
+	resolve(m);
+	break_cycles(m);
+	return true;
+}
+
 int svcmgr_reload_units(struct svcmgr *m, char *err, size_t cap)
 {
 	/* New definitions apply from the next start, as with systemd's daemon-reload: a running
-	 * service keeps its process; only its unit data is replaced. */
+	 * service keeps its process. A busy unit (between its ExecStart= lines, running, stopping)
+	 * keeps the definition its run started with until it is idle: the state machine indexes its
+	 * command lists, and a shorter list swapped in under it would be read past its end. */
 	for (size_t i = 0; i < m->n; i++) {
 		struct svc *s = &m->v[i];
 		if (!s->loaded)
 			continue;
-		struct unit fresh;
-		struct unit_diag diag;
-		unit_diag_init(&diag);
-		memset(&fresh, 0, sizeof fresh);
-		int r = unit_load(s->name, m->dirs, &fresh, &diag);
-		for (size_t k = 0; k < diag.n; k++)
-			(diag.msg[k].error ? ek_err : ek_warn)("%s", diag.msg[k].text);
-		if (r < 0) {
-			ek_warn("daemon-reload: %s: %s; keeping the old definition", s->name, strerror(-r));
-			unit_free(&fresh);
+		struct svc_next_def *d = calloc(1, sizeof *d);
+		if (!d) {
+			ek_warn("daemon-reload: %s: out of memory; keeping the old definition", s->name);
 			continue;
 		}
-		unit_free(&s->u);
-		s->u = fresh;
-		s->diag = diag;
+		unit_diag_init(&d->diag);
+		int r = unit_load(s->name, m->dirs, &d->u, &d->diag);
+		for (size_t k = 0; k < d->diag.n; k++)
+			(d->diag.msg[k].error ? ek_err : ek_warn)("%s", d->diag.msg[k].text);
+		if (r < 0) {
+			ek_warn("daemon-reload: %s: %s; keeping the old definition", s->name, strerror(-r));
+			unit_free(&d->u);
+			free(d);
+			continue;
+		}
+		drop_next_def(s);
+		s->next_def = d;
+		if (svc_idle(s)) {
+			unit_free(&s->u);
+			s->u = d->u;
+			s->diag = d->diag;
+			free(d);
+			s->next_def = NULL;
+		} else {
+			ek_info("daemon-reload: %s is %s; its new definition applies when it is idle", s->name,
+				svc_state_name(s->state));
+		}
 	}
 	wants_dir_units(m, "multi-user.target", 0);
 	enabled_file_units(m);

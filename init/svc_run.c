@@ -234,6 +234,8 @@ static void make_dirs(struct svc *s)
 static void begin_start(struct svcmgr *m, struct svc *s)
 {
 	double now = ek_sys.now_ms();
+	/* A new run: a definition daemon-reload kept waiting takes over now. */
+	svc_apply_next_def(m, s);
 	/* StartLimitBurst within StartLimitIntervalSec: count the recent starts. */
 	if (s->u.start_limit_interval && s->u.start_limit_burst) {
 		unsigned recent = 0;
@@ -813,6 +815,9 @@ int svcmgr_dispatch(struct svcmgr *m)
 {
 	double now = ek_sys.now_ms();
 	double next = 0;
+	for (size_t i = 0; i < m->n; i++)
+		if (m->v[i].next_def && svc_idle(&m->v[i]))
+			svc_apply_next_def(m, &m->v[i]);
 	/* Several passes: a unit that became ready lets its dependents start in the same dispatch. */
 	for (int pass = 0; pass < 8; pass++) {
 		bool changed = false;
