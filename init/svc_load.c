@@ -371,8 +371,12 @@ static void open_notify(struct svcmgr *m)
 	int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	int one = 1;
 	unlink(m->notify_path);
-	if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof sa) < 0 ||
-	    setsockopt(fd, SOL_SOCKET, SO_PASSCRED, &one, sizeof one) < 0) {
+	/* Writable by every user (0666): a service with User= must be able to send READY=1. Who sent
+	 * a message is decided by its SCM_CREDENTIALS and the sender's cgroup, not by the file mode. */
+	mode_t old_umask = umask(0111);
+	int b = fd < 0 ? -1 : bind(fd, (struct sockaddr *)&sa, sizeof sa);
+	umask(old_umask);
+	if (fd < 0 || b < 0 || setsockopt(fd, SOL_SOCKET, SO_PASSCRED, &one, sizeof one) < 0) {
 		ek_err("services: notify socket %s: %s; Type=notify units cannot report ready", m->notify_path,
 		       strerror(errno));
 		if (fd >= 0)
