@@ -638,6 +638,43 @@ static void begin_stop(struct svcmgr *m, struct svc *s, bool ended)
 		stop_post(m, s);
 }
 
+/* PIDFile=: written by the service, so read as hostile. No symlink followed, a FIFO or device there
+ * never blocks PID 1 (O_NONBLOCK, then it must be a regular file), at most a few bytes read, and
+ * the PID must be a process of the service's own cgroup: anything else (another service's
+ * process, PID 1) would later get KillSignal= and SIGKILL (systemd's CVE-2018-16888). 0 = none. */
+static pid_t read_pid_file(struct svcmgr *m, struct svc *s)
+{
+	char buf[32];
+	struct stat st;
+	const char *why = NULL;
+	long p = 0;
+	int fd = open(s->u.pid_file, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0)
+		return 0;
+	ssize_t n = -1;
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))
+		why = "not a regular file";
+	else if ((n = read(fd, buf, sizeof buf - 1)) <= 0)
+		why = "empty or unreadable";
+	close(fd);
+	if (!why) {
+		char *end;
+		buf[n] = '\0';
+		p = strtol(buf, &end, 10);
+		while (*end == '\n' || *end == ' ' || *end == '\t')
+			end++;
+		if (end == buf || *end || p <= 1 || p > 0x3fffffff)
+			why = "not a PID";
+		else if (svc_by_cgroup_of(m, (pid_t)p) != s)
+			why = "names a process outside the service";
+	}
+	if (why) {
+		ek_warn("%s: PIDFile %s refused: %s", s->name, s->u.pid_file, why);
+		return 0;
+	}
+	return (pid_t)p;
+}
+
 /* ---- events ------------------------------------------------------------------------------- */
 
 bool svcmgr_child_exited(struct svcmgr *m, pid_t pid, int status)
@@ -728,14 +765,8 @@ bool svcmgr_child_exited(struct svcmgr *m, pid_t pid, int status)
 		}
 		if (s->u.type == UNIT_TYPE_FORKING && s->phase == PH_READY_WAIT && !s->ready && clean) {
 			pid_t main = 0;
-			if (s->u.pid_file) {
-				FILE *f = fopen(s->u.pid_file, "re");
-				long p = 0;
-				if (f && fscanf(f, "%ld", &p) == 1 && p > 1 && kill((pid_t)p, 0) == 0)
-					main = (pid_t)p;
-				if (f)
-					fclose(f);
-			}
+			if (s->u.pid_file)
+				main = read_pid_file(m, s);
 			if (!main && !s->u.pid_file && !svc_cgroup_empty(m, s))
 				main = -1; /* no PIDFile: the daemon lives in the cgroup, unnamed */
 			if (!main) {
