@@ -14,6 +14,7 @@
 #include <sys/types.h>
 
 #include "../common/strbuf.h"
+#include "start_limit.h"
 #include "unit.h"
 #include "unit_parse.h"
 
@@ -60,8 +61,7 @@ struct svc {
 	double start_ms, ready_ms; /* last start and when it became ready (analyze) */
 	unsigned restarts;    /* automatic restarts since boot */
 	unsigned backoff;     /* consecutive restarts without a stable run */
-	double starts[16];    /* start times for StartLimitBurst */
-	unsigned nstarts;
+	struct start_limit start_limit; /* StartLimitBurst= within StartLimitIntervalSec= */
 
 	/* Resolved dependencies: indexes into the manager's array. */
 	size_t *after, *requires, *binds;

@@ -311,22 +311,15 @@ static void begin_start(struct svcmgr *m, struct svc *s)
 	double now = ek_sys.now_ms();
 	/* A new run: a definition daemon-reload kept waiting takes over now. */
 	svc_apply_next_def(m, s);
-	/* StartLimitBurst within StartLimitIntervalSec: count the recent starts. */
-	if (s->u.start_limit_interval && s->u.start_limit_burst) {
-		unsigned recent = 0;
-		unsigned keep = s->nstarts < 16 ? s->nstarts : 16;
-		for (unsigned i = 0; i < keep; i++)
-			if (now - s->starts[i] < ms(s->u.start_limit_interval))
-				recent++;
-		if (recent >= s->u.start_limit_burst) {
-			svc_set_state(m, s, SVC_FAILED, "start limit hit: %u starts within %.0f s", recent,
-				      ms(s->u.start_limit_interval) / 1000.0);
-			ek_err("%s failed: %s", s->name, s->why);
-			svc_log_echo_tail(m, s, 5);
-			return;
-		}
+	/* StartLimitBurst within StartLimitIntervalSec. */
+	if (s->u.start_limit_interval != UNIT_INFINITY &&
+	    start_limit_hit(&s->start_limit, now, ms(s->u.start_limit_interval), s->u.start_limit_burst)) {
+		svc_set_state(m, s, SVC_FAILED, "start limit hit: %u starts within %.0f s", s->start_limit.count,
+			      ms(s->u.start_limit_interval) / 1000.0);
+		ek_err("%s failed: %s", s->name, s->why);
+		svc_log_echo_tail(m, s, 5);
+		return;
 	}
-	s->starts[s->nstarts++ % 16] = now;
 	int r = svc_cgroup_create(m, s);
 	if (r < 0)
 		ek_warn("%s: cgroup: %s (it runs in PID 1's group)", s->name, strerror(-r));
@@ -1095,7 +1088,7 @@ int svcmgr_start(struct svcmgr *m, const char *name, char *err, size_t cap)
 	s->wanted = true;
 	if (s->state == SVC_INACTIVE || s->state == SVC_FAILED || s->state == SVC_SKIPPED ||
 	    (s->state == SVC_EXITED && !s->u.remain_after_exit)) {
-		s->nstarts = 0; /* an operator's start clears the start limit, like reset-failed */
+		start_limit_reset(&s->start_limit); /* an operator's start clears it, like reset-failed */
 		s->backoff = 0;
 		svc_set_state(m, s, SVC_WAITING, "start requested");
 	} else if (s->state == SVC_RESTARTING) {
