@@ -94,6 +94,9 @@ struct svcmgr {
 	char notify_path[108];
 	bool shutting_down;
 	bool console_echo;       /* echo every service line to the console (ekinit.debug) */
+	/* What svcmgr_get loaded for a read-only lookup of a unit nobody wants: valid until the next
+	 * lookup, never part of v, so status and is-active leave nothing behind. */
+	struct svc *scratch;
 };
 
 #define SVC_EPOLL_TAG_LOG (1ull << 40)
@@ -118,8 +121,9 @@ void svcmgr_shutdown(struct svcmgr *m);
 bool svcmgr_all_stopped(const struct svcmgr *m);
 
 struct svc *svcmgr_find(struct svcmgr *m, const char *name);
-/* Like svcmgr_find, but loads a unit file that exists and was not loaded yet (not wanted). NULL
- * with "not-found: ..." in err when there is no such unit. */
+/* Like svcmgr_find, but a unit that was not loaded yet is loaded for this lookup only (into
+ * m->scratch, valid until the next lookup; svcmgr_add makes it permanent). NULL with
+ * "not-found: ..." in err when there is no such unit. */
 struct svc *svcmgr_get(struct svcmgr *m, const char *name, char *err, size_t cap);
 /* Loads a unit that was not part of the boot (for `ekctl start`), with what it pulls in when
  * wanted; its index or -1. */

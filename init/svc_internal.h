@@ -19,6 +19,10 @@ bool svc_idle(const struct svc *s);
  * the dependency graph. Returns true if there was one. */
 bool svc_apply_next_def(struct svcmgr *m, struct svc *s);
 
+/* svc_load.c: name loaded into m->scratch for one lookup (the previous scratch unit is freed), or
+ * the permanent unit an alias resolves to. */
+struct svc *svc_load_scratch(struct svcmgr *m, const char *name);
+
 /* svc_spawn.c: forks cmd for s (cgroup, environment, limits, log pipe, NOTIFY_SOCKET for the main
  * process of a notify service). Returns the pid or -errno with a reason in err. */
 pid_t svc_spawn(struct svcmgr *m, struct svc *s, const struct unit_exec *cmd, bool main_process, char *err,

@@ -403,6 +403,47 @@ int svcmgr_load(struct svcmgr *m)
 	return loaded;
 }
 
+struct svc *svc_load_scratch(struct svcmgr *m, const char *name)
+{
+	struct svc *s = m->scratch;
+	if (!s) {
+		s = m->scratch = malloc(sizeof *s);
+		if (!s)
+			return NULL;
+	} else if (s->loaded) {
+		unit_free(&s->u);
+	}
+	memset(s, 0, sizeof *s);
+	snprintf(s->name, sizeof s->name, "%s", name);
+	s->log_rd = s->log_wr = s->log_fd = -1;
+	s->since_ms = ek_sys.now_ms();
+	if (ends_with(name, ".target")) {
+		s->is_target = true;
+		s->state = is_step_target(name) ? SVC_WAITING : SVC_RUNNING;
+		return s;
+	}
+	if (!ends_with(name, ".service"))
+		return s;
+	unit_diag_init(&s->diag);
+	int r = unit_load(name, m->dirs, &s->u, &s->diag);
+	if (r < 0) {
+		snprintf(s->load_error, sizeof s->load_error, "%s",
+			 r == -ENOENT ? "no unit file found" : r == -ERFKILL ? "masked" :
+			 r == -EBADMSG ? "unit file unusable" : strerror(-r));
+		unit_free(&s->u);
+		return s;
+	}
+	s->loaded = true;
+	s->state = SVC_INACTIVE;
+	if (strcmp(s->u.name, name)) {
+		struct svc *real = svcmgr_find(m, s->u.name);
+		if (real)
+			return real;
+		snprintf(s->name, sizeof s->name, "%s", s->u.name);
+	}
+	return s;
+}
+
 long svcmgr_add(struct svcmgr *m, const char *name, bool wanted)
 {
 	size_t before = m->n;

@@ -1056,10 +1056,8 @@ bool svcmgr_all_stopped(const struct svcmgr *m)
 struct svc *svcmgr_get(struct svcmgr *m, const char *name, char *err, size_t cap)
 {
 	struct svc *s = svcmgr_find(m, name);
-	if (!s) {
-		long idx = svcmgr_add(m, name, false);
-		s = idx >= 0 ? &m->v[idx] : NULL;
-	}
+	if (!s)
+		s = svc_load_scratch(m, name); /* a lookup must not grow PID 1 */
 	if (!s || (!s->loaded && !s->is_target)) {
 		snprintf(err, cap, "not-found: no such unit %s%s%s", name, s && s->load_error[0] ? ": " : "",
 			 s ? s->load_error : "");
@@ -1155,6 +1153,15 @@ int svcmgr_enable(struct svcmgr *m, const char *name, bool enable, char *err, si
 	struct svc *s = lookup(m, name, err, cap);
 	if (!s)
 		return -ENOENT;
+	if (s == m->scratch) {
+		/* Enabling is kept: the unit joins the manager for good. */
+		long idx = svcmgr_add(m, s->name, false);
+		if (idx < 0) {
+			snprintf(err, cap, "failed: cannot load %s", name);
+			return -ENOMEM;
+		}
+		s = &m->v[idx];
+	}
 	s->enabled = enable;
 	return 0;
 }
