@@ -51,6 +51,10 @@ struct svc {
 	size_t exec_idx;      /* which command of the phase runs */
 
 	pid_t main_pid, ctl_pid, probe_pid;
+	/* A pidfd for a main process PID 1 did not fork (MAINPID=, PIDFile=): its exit is noticed
+	 * through epoll (no SIGCHLD comes for it) and signals go to that process even after its PID
+	 * is reused. -1 when none. */
+	int main_pidfd;
 	bool ready;           /* readiness reported (notify, pidfile) but maybe the probe still pending */
 	bool stop_requested, restart_requested, reload_pending;
 	int last_status;      /* wait status of the main process's last exit */
@@ -102,6 +106,7 @@ struct svcmgr {
 #define SVC_EPOLL_TAG_LOG (1ull << 40)
 #define SVC_EPOLL_TAG_NOTIFY (1ull << 41)
 #define SVC_EPOLL_TAG_INOTIFY (1ull << 42)
+#define SVC_EPOLL_TAG_PIDFD (1ull << 43)
 
 /* Sets up the manager (no units yet). */
 int svcmgr_init(struct svcmgr *m, int epfd);

@@ -79,7 +79,7 @@ static struct svc *new_svc(struct svcmgr *m, const char *name)
 	struct svc *s = &m->v[m->n++];
 	memset(s, 0, sizeof *s);
 	snprintf(s->name, sizeof s->name, "%s", name);
-	s->log_rd = s->log_wr = s->log_fd = -1;
+	s->log_rd = s->log_wr = s->log_fd = s->main_pidfd = -1;
 	s->since_ms = ek_sys.now_ms();
 	return s;
 }
@@ -415,7 +415,7 @@ struct svc *svc_load_scratch(struct svcmgr *m, const char *name)
 	}
 	memset(s, 0, sizeof *s);
 	snprintf(s->name, sizeof s->name, "%s", name);
-	s->log_rd = s->log_wr = s->log_fd = -1;
+	s->log_rd = s->log_wr = s->log_fd = s->main_pidfd = -1;
 	s->since_ms = ek_sys.now_ms();
 	if (ends_with(name, ".target")) {
 		s->is_target = true;

@@ -14,7 +14,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/inotify.h>
+#include <sys/epoll.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -75,6 +77,42 @@ void svc_set_state(struct svcmgr *m, struct svc *s, enum svc_state st, const cha
 static double ms(uint64_t usec)
 {
 	return usec == UNIT_INFINITY ? 0 : (double)usec / 1000.0;
+}
+
+static void release_main_pidfd(struct svcmgr *m, struct svc *s)
+{
+	if (s->main_pidfd >= 0) {
+		epoll_ctl(m->epfd, EPOLL_CTL_DEL, s->main_pidfd, NULL);
+		close(s->main_pidfd);
+		s->main_pidfd = -1;
+	}
+}
+
+/* A main process named by the service (MAINPID=, PIDFile=) rather than forked by PID 1. */
+static void adopt_main(struct svcmgr *m, struct svc *s, pid_t pid)
+{
+	release_main_pidfd(m, s);
+	s->main_pid = pid;
+	int fd = (int)syscall(SYS_pidfd_open, pid, 0);
+	if (fd < 0) {
+		ek_debug("%s: pidfd_open(%d): %s", s->name, (int)pid, strerror(errno));
+		return;
+	}
+	fcntl(fd, F_SETFD, FD_CLOEXEC);
+	s->main_pidfd = fd;
+	if (svc_epoll_add(m, fd, SVC_EPOLL_TAG_PIDFD | (unsigned long long)(s - m->v)) < 0)
+		ek_debug("%s: watching pid %d: %s", s->name, (int)pid, strerror(errno));
+}
+
+/* Signals the main process; through its pidfd when there is one, so a reused PID is never hit. */
+static void kill_main(struct svc *s, int sig)
+{
+	if (s->main_pid <= 0)
+		return;
+	if (s->main_pidfd >= 0)
+		syscall(SYS_pidfd_send_signal, s->main_pidfd, sig, NULL, 0);
+	else
+		ek_sys.kill(s->main_pid, sig);
 }
 
 /* "Settled" for ordering: nothing more will happen to it without a new request. */
@@ -485,6 +523,7 @@ static void finish_stop(struct svcmgr *m, struct svc *s)
 	bool failed = !s->stop_requested && s->result != SVC_R_OK;
 	char desc[96];
 	describe(status, desc, sizeof desc);
+	release_main_pidfd(m, s);
 	s->main_pid = s->ctl_pid = s->probe_pid = 0;
 	s->deadline_ms = 0;
 	bool again = !s->stop_requested && !s->restart_requested && should_restart(s, !failed, status, timeout) &&
@@ -565,15 +604,15 @@ static void send_kill(struct svcmgr *m, struct svc *s)
 		svc_cgroup_signal(m, s, s->u.kill_signal);
 		/* Also by pid: a process forked a moment ago may not be listed in the cgroup yet. */
 		if (s->main_pid > 0) {
-			ek_sys.kill(s->main_pid, s->u.kill_signal);
-			ek_sys.kill(s->main_pid, SIGCONT);
+			kill_main(s, s->u.kill_signal);
+			kill_main(s, SIGCONT);
 		}
 		break;
 	case UNIT_KILL_MIXED:
 	case UNIT_KILL_PROCESS:
 		if (s->main_pid > 0) {
-			ek_sys.kill(s->main_pid, s->u.kill_signal);
-			ek_sys.kill(s->main_pid, SIGCONT);
+			kill_main(s, s->u.kill_signal);
+			kill_main(s, SIGCONT);
 		}
 		break;
 	case UNIT_KILL_NONE:
@@ -739,6 +778,7 @@ bool svcmgr_child_exited(struct svcmgr *m, pid_t pid, int status)
 		return true;
 	}
 	/* The main process. */
+	release_main_pidfd(m, s);
 	s->main_pid = 0;
 	s->last_status = status;
 	svc_log_note(m, s, "main process %d: %s", (int)pid, desc);
@@ -768,7 +808,10 @@ bool svcmgr_child_exited(struct svcmgr *m, pid_t pid, int status)
 				end_run(m, s, SVC_R_FAILED);
 				return true;
 			}
-			s->main_pid = main > 0 ? main : 0;
+			if (main > 0)
+				adopt_main(m, s, main);
+			else
+				s->main_pid = 0;
 			became_ready(m, s);
 			return true;
 		}
@@ -810,8 +853,10 @@ void svc_on_notify(struct svcmgr *m, struct svc *s, const char *msg, pid_t sende
 			char *end;
 			long p = strtol(line + 8, &end, 10);
 			/* Only a process of the service itself may become its main process. */
-			if (*end == '\0' && p > 1 && svc_by_cgroup_of(m, (pid_t)p) == s)
-				s->main_pid = (pid_t)p;
+			if (*end == '\0' && p > 1 && svc_by_cgroup_of(m, (pid_t)p) == s) {
+				if ((pid_t)p != s->main_pid)
+					adopt_main(m, s, (pid_t)p);
+			}
 			else
 				ek_warn("%s: notify: MAINPID=%s refused (not a process of this service)", s->name, line + 8);
 		} else if (!strncmp(line, "EXTEND_TIMEOUT_USEC=", 20)) {
@@ -978,8 +1023,7 @@ int svcmgr_dispatch(struct svcmgr *m)
 					s->phase = PH_SIGTERM;
 				}
 				svc_cgroup_signal(m, s, SIGKILL);
-				if (s->main_pid > 0)
-					ek_sys.kill(s->main_pid, SIGKILL);
+				kill_main(s, SIGKILL);
 				s->phase = PH_SIGKILL;
 				s->deadline_ms = now + KILL_GRACE_MS;
 			} else if (s->state == SVC_STOPPING && s->phase == PH_SIGKILL) {
@@ -1020,12 +1064,39 @@ int svcmgr_dispatch(struct svcmgr *m)
 	return wait < 0 ? 0 : (int)wait + 1;
 }
 
+/* An adopted main process ended. If it is PID 1's child after all (reparented to it), waitid
+ * reaps it with its status; otherwise its parent will, and its status is not ours to know. */
+static void main_pidfd_ready(struct svcmgr *m, struct svc *s)
+{
+	if (s->main_pidfd < 0 || s->main_pid <= 0)
+		return;
+	pid_t pid = s->main_pid;
+	siginfo_t si;
+	memset(&si, 0, sizeof si);
+	int status = 0;
+	if (waitid((idtype_t)P_PIDFD, (id_t)s->main_pidfd, &si, WEXITED | WNOHANG) == 0) {
+		if (si.si_pid == 0)
+			return; /* not ended yet */
+		status = si.si_code == CLD_EXITED ? (si.si_status & 0xff) << 8 : si.si_status & 0x7f;
+	} else if (errno == ECHILD) {
+		svc_log_note(m, s, "main process %d ended (not PID 1's child: its status is unknown)", (int)pid);
+	} else {
+		return;
+	}
+	svcmgr_child_exited(m, pid, status);
+}
+
 void svcmgr_epoll_event(struct svcmgr *m, unsigned long long tag)
 {
 	if (tag & SVC_EPOLL_TAG_NOTIFY)
 		svc_notify_read(m);
 	else if (tag & SVC_EPOLL_TAG_INOTIFY)
 		svc_inotify_drain();
+	else if (tag & SVC_EPOLL_TAG_PIDFD) {
+		size_t idx = (size_t)(tag & 0xffffffffu);
+		if (idx < m->n)
+			main_pidfd_ready(m, &m->v[idx]);
+	}
 	else if (tag & SVC_EPOLL_TAG_LOG) {
 		size_t idx = (size_t)(tag & 0xffffffffu);
 		if (idx < m->n)
