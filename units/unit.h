@@ -162,6 +162,8 @@ enum {
 	UNIT_ROLE_WORKER = 1 << 1,
 };
 
+enum { UNIT_PRESERVE_NO, UNIT_PRESERVE_YES, UNIT_PRESERVE_RESTART };
+
 struct unit {
 	char *name;               /* the unit's real name (an alias symlink's target name) */
 	struct unit_strv aliases; /* other names it was found by */
@@ -203,6 +205,9 @@ struct unit {
 	int oom_score_adjust;
 	struct unit_strv runtime_directory, state_directory; /* relative to /run and /var/lib */
 	mode_t runtime_directory_mode;   /* default 0755 */
+	/* RuntimeDirectoryPreserve=: UNIT_PRESERVE_NO (default: removed when the service stops),
+	 * _YES (kept), _RESTART (kept across a restart, removed at a stop). */
+	unsigned char runtime_directory_preserve;
 
 	/* [Install] */
 	struct unit_strv wanted_by, required_by, install_alias;

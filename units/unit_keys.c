@@ -165,6 +165,17 @@ static void set_bool(struct unit_parse_ctx *c, const struct key *k, const char *
 		unit_line_error(c, "%s=: \"%.100s\" is not a boolean (yes/no, true/false, on/off, 1/0)", k->name, value);
 }
 
+static void set_preserve(struct unit_parse_ctx *c, const struct key *k, const char *value)
+{
+	bool b;
+	if (!strcmp(value, "restart"))
+		c->u->runtime_directory_preserve = UNIT_PRESERVE_RESTART;
+	else if (unit_parse_bool(value, &b) == 0)
+		c->u->runtime_directory_preserve = b ? UNIT_PRESERVE_YES : UNIT_PRESERVE_NO;
+	else
+		unit_line_error(c, "%s=: \"%.100s\" is not yes, no or restart", k->name, value);
+}
+
 /* Delegate= takes a boolean or a list of controllers (which means yes: all of them are delegated
  * here anyway, since ekinit hands every controller down). */
 static void set_delegate(struct unit_parse_ctx *c, const struct key *k, const char *value)
@@ -565,6 +576,7 @@ static const struct key keys[] = {
 	{SEC_SERVICE, "RuntimeDirectory", add_words, FIELD(runtime_directory), W_REL_DIR},
 	{SEC_SERVICE, "StateDirectory", add_words, FIELD(state_directory), W_REL_DIR},
 	{SEC_SERVICE, "RuntimeDirectoryMode", set_mode, FIELD(runtime_directory_mode), 0},
+	{SEC_SERVICE, "RuntimeDirectoryPreserve", set_preserve, 0, 0},
 
 	{SEC_INSTALL, "WantedBy", add_words, FIELD(wanted_by), W_UNIT_NAME},
 	{SEC_INSTALL, "RequiredBy", add_words, FIELD(required_by), W_UNIT_NAME},

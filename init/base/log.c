@@ -2,6 +2,7 @@
 #include "hex.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -11,10 +12,38 @@ bool ek_debug_enabled;
 static int log_fd = 2;
 static char kept[EK_WARN_KEEP][EK_LINE_MAX];
 static unsigned kept_total;
+static bool log_fd_nonblocking;
+static unsigned console_dropped, dropped_unreported;
 
 void ek_log_set_fd(int fd)
 {
 	log_fd = fd;
+	log_fd_nonblocking = false;
+}
+
+unsigned ek_log_console_dropped(void)
+{
+	return console_dropped;
+}
+
+/* A stopped console (Ctrl-S on the serial shell, a stalled UART, a full pty) must never stop PID 1:
+ * its writes are non-blocking, and what does not fit is dropped and counted (dinit's rule: logging
+ * drops, never blocks). O_NONBLOCK is set on the console's open file description; the processes
+ * PID 1 starts get their own stdio, and the console shell opens the tty afresh. */
+static bool console_write(const char *buf, size_t len)
+{
+	if (!log_fd_nonblocking) {
+		int fl = fcntl(log_fd, F_GETFL);
+		if (fl >= 0 && !(fl & O_NONBLOCK))
+			fcntl(log_fd, F_SETFL, fl | O_NONBLOCK);
+		log_fd_nonblocking = true;
+	}
+	ssize_t w;
+	do {
+		w = write(log_fd, buf, len);
+	} while (w < 0 && errno == EINTR);
+	/* A line written in part counts as dropped: the rest is not retried later. */
+	return w == (ssize_t)len;
 }
 
 static void keep_line(const char *s, size_t len)
@@ -41,10 +70,17 @@ static void emit(const char *prefix, const char *fmt, va_list ap, bool keep)
 	if (keep)
 		keep_line(line + 8, len - 8);
 	line[len++] = '\n';
-	ssize_t w;
-	do {
-		w = write(log_fd, line, len);
-	} while (w < 0 && errno == EINTR);
+	if (dropped_unreported) {
+		char note[96];
+		int k = snprintf(note, sizeof note, "ekinit: %u console lines dropped (the console did not take them)\n",
+				 dropped_unreported);
+		if (k > 0 && console_write(note, (size_t)k))
+			dropped_unreported = 0;
+	}
+	if (dropped_unreported || !console_write(line, len)) {
+		console_dropped++;
+		dropped_unreported++;
+	}
 	errno = saved;
 }
 

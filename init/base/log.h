@@ -27,6 +27,9 @@ unsigned ek_log_problem_count(void);
 int ek_log_serialize(char *out, size_t cap);
 int ek_log_restore(const char *in);
 
+/* Lines the console did not take (it was stopped or full): dropped, never waited for. */
+unsigned ek_log_console_dropped(void);
+
 /* Where lines go (default: fd 2). Tests point it at a pipe or /dev/null. */
 void ek_log_set_fd(int fd);
 

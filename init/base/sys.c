@@ -4,6 +4,7 @@
 #include <sys/mount.h>
 #include <sys/reboot.h>
 #include <time.h>
+#include <unistd.h>
 
 static int real_reboot(int cmd)
 {
@@ -21,6 +22,7 @@ struct ek_sys ek_sys = {
 	.mount = mount,
 	.umount2 = umount2,
 	.reboot = real_reboot,
+	.sync = sync,
 	.kill = kill,
 	.now_ms = real_now_ms,
 };

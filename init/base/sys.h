@@ -11,6 +11,7 @@ struct ek_sys {
 		     const void *data);
 	int (*umount2)(const char *target, int flags);
 	int (*reboot)(int cmd);
+	void (*sync)(void);
 	int (*kill)(pid_t pid, int sig);
 	/* Milliseconds since the kernel started (CLOCK_BOOTTIME). */
 	double (*now_ms)(void);

@@ -85,14 +85,38 @@ static int mkdir_parents(char *path)
 	return 0;
 }
 
-static int adjust(const struct entry *e, const char *path)
+/* Sets mode and owner on what is at path now, never through a symlink: the path is pinned with
+ * O_PATH|O_NOFOLLOW and must be the kind the entry makes (a directory for d, a regular file for
+ * f); it is then opened for the change without following a link or blocking (a FIFO swapped in),
+ * and must still be the same inode. */
+static int adjust(const struct entry *e, const char *path, bool want_dir)
 {
-	if (e->mode_set && chmod(path, e->mode) < 0)
+	if (!e->mode_set && !e->uid_set && !e->gid_set)
+		return 0;
+	struct stat pinned, st;
+	int pfd = open(path, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+	if (pfd < 0)
 		return -errno;
-	if ((e->uid_set || e->gid_set) &&
-	    lchown(path, e->uid_set ? e->uid : (uid_t)-1, e->gid_set ? e->gid : (gid_t)-1) < 0)
+	int r = fstat(pfd, &pinned) < 0 ? -errno : 0;
+	close(pfd);
+	if (r < 0)
+		return r;
+	if (S_ISLNK(pinned.st_mode))
+		return -ELOOP;
+	if (want_dir ? !S_ISDIR(pinned.st_mode) : !S_ISREG(pinned.st_mode))
+		return want_dir ? -ENOTDIR : -EINVAL;
+	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC | (want_dir ? O_DIRECTORY : 0));
+	if (fd < 0)
 		return -errno;
-	return 0;
+	if (fstat(fd, &st) < 0 || st.st_dev != pinned.st_dev || st.st_ino != pinned.st_ino)
+		r = -EAGAIN; /* swapped under us */
+	else if (e->mode_set && fchmod(fd, e->mode) < 0)
+		r = -errno;
+	else if ((e->uid_set || e->gid_set) &&
+		 fchown(fd, e->uid_set ? e->uid : (uid_t)-1, e->gid_set ? e->gid : (gid_t)-1) < 0)
+		r = -errno;
+	close(fd);
+	return r;
 }
 
 static int apply(const struct entry *e, const char *root)
@@ -110,19 +134,19 @@ static int apply(const struct entry *e, const char *root)
 			struct stat st;
 			if (errno != EEXIST)
 				return -errno;
-			if (stat(path, &st) < 0 || !S_ISDIR(st.st_mode))
+			if (lstat(path, &st) < 0 || !S_ISDIR(st.st_mode))
 				return -ENOTDIR;
 		}
-		return adjust(e, path);
+		return adjust(e, path, true);
 	case 'f': {
 		int flags = O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW | (e->plus ? O_TRUNC : O_EXCL);
 		int fd = open(path, flags, e->mode_set ? e->mode : 0644);
 		if (fd < 0)
-			return errno == EEXIST ? adjust(e, path) : -errno;
+			return errno == EEXIST ? adjust(e, path, false) : -errno;
 		if (e->arg && *e->arg && write(fd, e->arg, strlen(e->arg)) < 0)
 			r = -errno;
 		close(fd);
-		return r < 0 ? r : adjust(e, path);
+		return r < 0 ? r : adjust(e, path, false);
 	}
 	case 'L':
 		if (!e->arg || !*e->arg)

@@ -4,7 +4,9 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <signal.h>
 #include <sys/ioctl.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "signals.h"
@@ -37,7 +39,9 @@ void console_tty(char *out, size_t cap)
 
 pid_t console_shell_spawn(const char *tty)
 {
-	pid_t pid = fork();
+	/* A raw clone rather than glibc's fork(): the crash handler calls this too, and after a crash
+	 * inside malloc fork's at-fork handlers could deadlock on its locks. */
+	pid_t pid = (pid_t)syscall(SYS_clone, SIGCHLD, 0, 0, 0, 0);
 	if (pid != 0)
 		return pid < 0 ? -errno : pid;
 	signals_reset_for_child();

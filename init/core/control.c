@@ -1,11 +1,14 @@
 #include "control.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -50,16 +53,26 @@ static void drop(struct control *c, int slot)
 
 static void reply(int fd, int ok, const char *body, size_t len)
 {
-	static char msg[EK_REPLY_MAX];
 	const char *head = ok ? "ok\n" : "error\n";
 	size_t hl = strlen(head);
-	if (len > sizeof msg - hl)
-		len = sizeof msg - hl;
-	memcpy(msg, head, hl);
-	memcpy(msg + hl, body, len);
+	if (len > EK_REPLY_MAX - hl)
+		len = EK_REPLY_MAX - hl;
+	struct iovec iov[2] = {{.iov_base = (void *)head, .iov_len = hl}, {.iov_base = (void *)body, .iov_len = len}};
+	struct msghdr mh = {.msg_iov = iov, .msg_iovlen = 2};
+	/* One message must fit the socket's send buffer: raise it for a large reply (PID 1 is root). */
+	if (hl + len > EK_REPLY_FIRST) {
+		int want = (int)(hl + len + 4096);
+		setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &want, sizeof want);
+	}
 	/* MSG_DONTWAIT: a client that does not read loses its reply, PID 1 does not wait for it. */
-	if (send(fd, msg, hl + len, MSG_DONTWAIT | MSG_NOSIGNAL) < 0)
+	if (sendmsg(fd, &mh, MSG_DONTWAIT | MSG_NOSIGNAL) < 0)
 		ek_debug("control: reply lost: %s", strerror(errno));
+}
+
+/* Requests that change nothing, so rendering them again into a larger buffer is harmless. */
+static bool read_only(enum ek_verb v)
+{
+	return v == EK_VERB_STATUS || v == EK_VERB_LIST || v == EK_VERB_ANALYZE || v == EK_VERB_LOGS;
 }
 
 static void accept_client(struct control *c)
@@ -99,7 +112,7 @@ static void accept_client(struct control *c)
 static void serve(struct control *c, int slot)
 {
 	char msg[EK_REQUEST_MAX + 1], err[160];
-	static char body[EK_REPLY_MAX - 16];
+	static char body[EK_REPLY_FIRST - 16];
 	struct ek_request req;
 	struct strbuf out;
 	int fd = c->clients[slot];
@@ -120,7 +133,27 @@ static void serve(struct control *c, int slot)
 	}
 	sb_init(&out, body, sizeof body);
 	int ok = c->handler(&req, &out, c->ctx) == 0;
-	reply(fd, ok, out.buf, out.len);
+	char *big = NULL;
+	/* Did not fit: render once more into a buffer of the size needed (doubling), freed after the
+	 * send so PID 1 keeps no large buffer resident. A cut reply would be broken JSON: when even
+	 * the largest does not fit, or memory is short, the reply is an error instead. */
+	for (size_t cap = sizeof body * 4; out.truncated && read_only(req.verb) && cap <= EK_REPLY_MAX / 2; cap *= 2) {
+		free(big);
+		big = malloc(cap);
+		if (!big)
+			break;
+		sb_init(&out, big, cap);
+		ok = c->handler(&req, &out, c->ctx) == 0;
+	}
+	if (out.truncated) {
+		static const char why[] = EK_ERR_FAILED ": the reply does not fit in one message";
+		ek_warn("control: %s reply from pid %d too large; refused", proto_verb_name(req.verb),
+			(int)c->client_pid[slot]);
+		reply(fd, 0, why, sizeof why - 1);
+	} else {
+		reply(fd, ok, out.buf, out.len);
+	}
+	free(big);
 	drop(c, slot);
 }
 

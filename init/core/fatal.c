@@ -4,11 +4,16 @@
 #include <signal.h>
 #include <string.h>
 #include <sys/reboot.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "console_shell.h"
 #include "sys.h"
+
+int ek_fatal_countdown = EK_FATAL_COUNTDOWN;
+int ek_fatal_sync_ms = EK_FATAL_SYNC_MS;
 
 /* Only async-signal-safe calls from here on: this runs inside a crash handler too. */
 static void say(const char *a, const char *b)
@@ -17,6 +22,30 @@ static void say(const char *a, const char *b)
 	if (b)
 		w = write(2, b, strlen(b));
 	(void)w;
+}
+
+/* sync(2) in a child, waited for at most ek_fatal_sync_ms: on a node whose NFS server is gone,
+ * sync never returns, and the reboot must not wait for it. A raw clone, not glibc's fork(): after
+ * a crash inside malloc, fork's handlers could deadlock on its locks. */
+static void sync_with_deadline(void)
+{
+	pid_t pid = (pid_t)syscall(SYS_clone, SIGCHLD, 0, 0, 0, 0);
+	if (pid == 0) {
+		ek_sys.sync();
+		_exit(0);
+	}
+	if (pid < 0) {
+		say("ekinit: cannot fork for sync; rebooting without it\n", NULL);
+		return;
+	}
+	for (int waited = 0; waited < ek_fatal_sync_ms; waited += 50) {
+		pid_t p = waitpid(pid, NULL, WNOHANG);
+		if (p == pid || (p < 0 && errno != EINTR))
+			return;
+		struct timespec ts = {.tv_nsec = 50 * 1000000L}; /* polling a child under a deadline */
+		nanosleep(&ts, NULL);
+	}
+	say("ekinit: sync did not finish in time; rebooting without it\n", NULL);
 }
 
 static _Noreturn void last_resort(void)
@@ -31,7 +60,7 @@ static _Noreturn void last_resort(void)
 		while (pid > 0 && p != pid && !(p < 0 && errno != EINTR))
 			p = waitpid(-1, NULL, 0);
 	}
-	for (int i = EK_FATAL_COUNTDOWN; i > 0; i--) {
+	for (int i = ek_fatal_countdown; i > 0; i--) {
 		char n[32] = "ekinit: reboot in ";
 		size_t l = strlen(n);
 		if (i >= 10)
@@ -41,7 +70,7 @@ static _Noreturn void last_resort(void)
 		say(n, " s\n");
 		sleep(1); /* a countdown for the human watching, not synchronisation */
 	}
-	sync();
+	sync_with_deadline();
 	ek_sys.reboot(RB_AUTOBOOT);
 	say("ekinit: reboot(2) failed; halting here\n", NULL);
 	for (;;)
@@ -73,9 +102,14 @@ void fatal_install_crash_handlers(void)
 	struct sigaction sa;
 	memset(&sa, 0, sizeof sa);
 	sa.sa_handler = on_crash;
-	sa.sa_flags = SA_ONSTACK | SA_NODEFER;
+	/* No SA_NODEFER, and every crash signal blocked while the handler runs: a crash inside the
+	 * handler must not recurse on the alternate stack. The kernel then ends PID 1 (a panic, which
+	 * reboots with panic=N) rather than the node hanging in a loop. */
+	sa.sa_flags = SA_ONSTACK;
 	sigemptyset(&sa.sa_mask);
 	int sigs[] = {SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGABRT};
+	for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++)
+		sigaddset(&sa.sa_mask, sigs[i]);
 	for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++)
 		sigaction(sigs[i], &sa, NULL);
 }

@@ -40,6 +40,8 @@ void status_render_text(struct strbuf *sb, const struct ek_status *s)
 		sb_printf(sb, "  %9.3f  %-10s %-8s %8.1f ms  %s\n", e->start_ms / 1000.0, e->step,
 			  timeline_result_name(e->result), e->duration_ms, e->detail);
 	}
+	if (ek_log_console_dropped())
+		sb_printf(sb, "console lines dropped: %u (the console was stopped or slow)\n", ek_log_console_dropped());
 	sb_printf(sb, "\nwarnings and errors: %u\n", ek_log_problem_count());
 	for (size_t i = 0; i < nkept; i++)
 		sb_printf(sb, "  %s\n", kept[i]);
@@ -62,7 +64,8 @@ void status_render_json(struct strbuf *sb, const struct ek_status *s)
 		sb_printf(sb, ",\"complete_ms\":%.3f", done);
 	else
 		sb_puts(sb, ",\"complete_ms\":null");
-	sb_printf(sb, ",\"pid1_rss_kib\":%ld,\"events\":", s->rss_kib);
+	sb_printf(sb, ",\"pid1_rss_kib\":%ld,\"console_dropped\":%u,\"events\":", s->rss_kib,
+		  ek_log_console_dropped());
 	timeline_json_events(sb);
 	sb_printf(sb, ",\"problems\":%u,\"warnings\":[", ek_log_problem_count());
 	for (size_t i = 0; i < nkept; i++) {

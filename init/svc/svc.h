@@ -16,6 +16,7 @@
 #include <sys/types.h>
 
 #include "strbuf.h"
+#include "start_limit.h"
 #include "unit.h"
 #include "unit_parse.h"
 
@@ -52,6 +53,10 @@ struct svc {
 	size_t exec_idx;      /* which command of the phase runs */
 
 	pid_t main_pid, ctl_pid, probe_pid;
+	/* A pidfd for a main process PID 1 did not fork (MAINPID=, PIDFile=): its exit is noticed
+	 * through epoll (no SIGCHLD comes for it) and signals go to that process even after its PID
+	 * is reused. -1 when none. */
+	int main_pidfd;
 	bool ready;           /* readiness reported (notify, pidfile) but maybe the probe still pending */
 	bool stop_requested, restart_requested, reload_pending;
 	int last_status;      /* wait status of the main process's last exit */
@@ -62,8 +67,7 @@ struct svc {
 	double start_ms, ready_ms; /* last start and when it became ready (analyze) */
 	unsigned restarts;    /* automatic restarts since boot */
 	unsigned backoff;     /* consecutive restarts without a stable run */
-	double starts[16];    /* start times for StartLimitBurst */
-	unsigned nstarts;
+	struct start_limit start_limit; /* StartLimitBurst= within StartLimitIntervalSec= */
 
 	/* Resolved dependencies: indexes into the manager's array. */
 	size_t *after, *requires, *binds;
@@ -77,6 +81,9 @@ struct svc {
 	char status_text[128]; /* STATUS= from sd_notify */
 	unsigned echoed;       /* lines echoed to the console during this start */
 	char stop_reason[120]; /* why a stop that nobody typed happened (BindsTo=); kept as why */
+	/* A daemon-reload's new definition of a unit that was busy (starting, running, stopping):
+	 * the state machine keeps indexing the definition it started with until the unit is idle. */
+	struct svc_next_def *next_def;
 };
 
 #define SVC_AWAITED_MAX 16
@@ -99,11 +106,15 @@ struct svcmgr {
 	 * kept whether or not a unit has loaded them yet (svc_targets.c). */
 	struct svc_awaited { char name[64]; bool reached; } awaited[SVC_AWAITED_MAX];
 	size_t nawaited;
+	/* What svcmgr_get loaded for a read-only lookup of a unit nobody wants: valid until the next
+	 * lookup, never part of v, so status and is-active leave nothing behind. */
+	struct svc *scratch;
 };
 
 #define SVC_EPOLL_TAG_LOG (1ull << 40)
 #define SVC_EPOLL_TAG_NOTIFY (1ull << 41)
 #define SVC_EPOLL_TAG_INOTIFY (1ull << 42)
+#define SVC_EPOLL_TAG_PIDFD (1ull << 43)
 
 /* Sets up the manager (no units yet). */
 int svcmgr_init(struct svcmgr *m, int epfd);
@@ -127,8 +138,9 @@ void svcmgr_shutdown(struct svcmgr *m);
 bool svcmgr_all_stopped(const struct svcmgr *m);
 
 struct svc *svcmgr_find(struct svcmgr *m, const char *name);
-/* Like svcmgr_find, but loads a unit file that exists and was not loaded yet (not wanted). NULL
- * with "not-found: ..." in err when there is no such unit. */
+/* Like svcmgr_find, but a unit that was not loaded yet is loaded for this lookup only (into
+ * m->scratch, valid until the next lookup; svcmgr_add makes it permanent). NULL with
+ * "not-found: ..." in err when there is no such unit. */
 struct svc *svcmgr_get(struct svcmgr *m, const char *name, char *err, size_t cap);
 /* Loads a unit that was not part of the boot (for `ekctl start`), with what it pulls in when
  * wanted; its index or -1. */

@@ -11,6 +11,20 @@ int svc_epoll_add(struct svcmgr *m, int fd, unsigned long long tag);
 /* svc_targets.c: whether target waits for something else to reach it (svcmgr_target_await) that
  * has not yet; a target that is not awaited is reached as soon as it is loaded. */
 bool svc_target_awaited(const struct svcmgr *m, const char *target);
+/* svc_load.c: a definition loaded by daemon-reload, waiting for its unit to be idle. */
+struct svc_next_def {
+	struct unit u;
+	struct unit_diag diag;
+};
+/* True when the state machine holds no index into s->u (no run in progress). */
+bool svc_idle(const struct svc *s);
+/* Puts a waiting new definition in place (s must be idle or about to start afresh) and re-resolves
+ * the dependency graph. Returns true if there was one. */
+bool svc_apply_next_def(struct svcmgr *m, struct svc *s);
+
+/* svc_load.c: name loaded into m->scratch for one lookup (the previous scratch unit is freed), or
+ * the permanent unit an alias resolves to. */
+struct svc *svc_load_scratch(struct svcmgr *m, const char *name);
 
 /* svc_spawn.c: forks cmd for s (cgroup, environment, limits, log pipe, NOTIFY_SOCKET for the main
  * process of a notify service). Returns the pid or -errno with a reason in err. */

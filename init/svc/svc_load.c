@@ -68,7 +68,7 @@ static struct svc *new_svc(struct svcmgr *m, const char *name)
 	struct svc *s = &m->v[m->n++];
 	memset(s, 0, sizeof *s);
 	snprintf(s->name, sizeof s->name, "%s", name);
-	s->log_rd = s->log_wr = s->log_fd = -1;
+	s->log_rd = s->log_wr = s->log_fd = s->main_pidfd = -1;
 	s->since_ms = ek_sys.now_ms();
 	return s;
 }
@@ -360,8 +360,12 @@ static void open_notify(struct svcmgr *m)
 	int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	int one = 1;
 	unlink(m->notify_path);
-	if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof sa) < 0 ||
-	    setsockopt(fd, SOL_SOCKET, SO_PASSCRED, &one, sizeof one) < 0) {
+	/* Writable by every user (0666): a service with User= must be able to send READY=1. Who sent
+	 * a message is decided by its SCM_CREDENTIALS and the sender's cgroup, not by the file mode. */
+	mode_t old_umask = umask(0111);
+	int b = fd < 0 ? -1 : bind(fd, (struct sockaddr *)&sa, sizeof sa);
+	umask(old_umask);
+	if (fd < 0 || b < 0 || setsockopt(fd, SOL_SOCKET, SO_PASSCRED, &one, sizeof one) < 0) {
 		ek_err("services: notify socket %s: %s; Type=notify units cannot report ready", m->notify_path,
 		       strerror(errno));
 		if (fd >= 0)
@@ -388,6 +392,47 @@ int svcmgr_load(struct svcmgr *m)
 	return loaded;
 }
 
+struct svc *svc_load_scratch(struct svcmgr *m, const char *name)
+{
+	struct svc *s = m->scratch;
+	if (!s) {
+		s = m->scratch = malloc(sizeof *s);
+		if (!s)
+			return NULL;
+	} else if (s->loaded) {
+		unit_free(&s->u);
+	}
+	memset(s, 0, sizeof *s);
+	snprintf(s->name, sizeof s->name, "%s", name);
+	s->log_rd = s->log_wr = s->log_fd = s->main_pidfd = -1;
+	s->since_ms = ek_sys.now_ms();
+	if (ends_with(name, ".target")) {
+		s->is_target = true;
+		s->state = svc_target_awaited(m, name) ? SVC_WAITING : SVC_RUNNING;
+		return s;
+	}
+	if (!ends_with(name, ".service"))
+		return s;
+	unit_diag_init(&s->diag);
+	int r = unit_load(name, m->dirs, &s->u, &s->diag);
+	if (r < 0) {
+		snprintf(s->load_error, sizeof s->load_error, "%s",
+			 r == -ENOENT ? "no unit file found" : r == -ERFKILL ? "masked" :
+			 r == -EBADMSG ? "unit file unusable" : strerror(-r));
+		unit_free(&s->u);
+		return s;
+	}
+	s->loaded = true;
+	s->state = SVC_INACTIVE;
+	if (strcmp(s->u.name, name)) {
+		struct svc *real = svcmgr_find(m, s->u.name);
+		if (real)
+			return real;
+		snprintf(s->name, sizeof s->name, "%s", s->u.name);
+	}
+	return s;
+}
+
 long svcmgr_add(struct svcmgr *m, const char *name, bool wanted)
 {
 	size_t before = m->n;
@@ -403,29 +448,72 @@ long svcmgr_add(struct svcmgr *m, const char *name, bool wanted)
 	return idx;
 }
 
+bool svc_idle(const struct svc *s)
+{
+	return s->state != SVC_STARTING && s->state != SVC_RUNNING && s->state != SVC_STOPPING;
+}
+
+static void drop_next_def(struct svc *s)
+{
+	if (s->next_def) {
+		unit_free(&s->next_def->u);
+		free(s->next_def);
+		s->next_def = NULL;
+	}
+}
+
+bool svc_apply_next_def(struct svcmgr *m, struct svc *s)
+{
+	struct svc_next_def *d = s->next_def;
+	if (!d)
+		return false;
+	unit_free(&s->u);
+	s->u = d->u;
+	s->diag = d->diag;
+	free(d);
+	s->next_def = NULL;
+	resolve(m);
+	break_cycles(m);
+	return true;
+}
+
 int svcmgr_reload_units(struct svcmgr *m, char *err, size_t cap)
 {
 	/* New definitions apply from the next start, as with systemd's daemon-reload: a running
-	 * service keeps its process; only its unit data is replaced. */
+	 * service keeps its process. A busy unit (between its ExecStart= lines, running, stopping)
+	 * keeps the definition its run started with until it is idle: the state machine indexes its
+	 * command lists, and a shorter list swapped in under it would be read past its end. */
 	for (size_t i = 0; i < m->n; i++) {
 		struct svc *s = &m->v[i];
 		if (!s->loaded)
 			continue;
-		struct unit fresh;
-		struct unit_diag diag;
-		unit_diag_init(&diag);
-		memset(&fresh, 0, sizeof fresh);
-		int r = unit_load(s->name, m->dirs, &fresh, &diag);
-		for (size_t k = 0; k < diag.n; k++)
-			(diag.msg[k].error ? ek_err : ek_warn)("%s", diag.msg[k].text);
-		if (r < 0) {
-			ek_warn("daemon-reload: %s: %s; keeping the old definition", s->name, strerror(-r));
-			unit_free(&fresh);
+		struct svc_next_def *d = calloc(1, sizeof *d);
+		if (!d) {
+			ek_warn("daemon-reload: %s: out of memory; keeping the old definition", s->name);
 			continue;
 		}
-		unit_free(&s->u);
-		s->u = fresh;
-		s->diag = diag;
+		unit_diag_init(&d->diag);
+		int r = unit_load(s->name, m->dirs, &d->u, &d->diag);
+		for (size_t k = 0; k < d->diag.n; k++)
+			(d->diag.msg[k].error ? ek_err : ek_warn)("%s", d->diag.msg[k].text);
+		if (r < 0) {
+			ek_warn("daemon-reload: %s: %s; keeping the old definition", s->name, strerror(-r));
+			unit_free(&d->u);
+			free(d);
+			continue;
+		}
+		drop_next_def(s);
+		s->next_def = d;
+		if (svc_idle(s)) {
+			unit_free(&s->u);
+			s->u = d->u;
+			s->diag = d->diag;
+			free(d);
+			s->next_def = NULL;
+		} else {
+			ek_info("daemon-reload: %s is %s; its new definition applies when it is idle", s->name,
+				svc_state_name(s->state));
+		}
 	}
 	wants_dir_units(m, "multi-user.target", 0);
 	enabled_file_units(m);

@@ -2,16 +2,21 @@
  * and start limits, stopping (ExecStop, KillSignal, TimeoutStopSec, SIGKILL), and shutdown in
  * reverse order. Driven by svcmgr_dispatch (time passing, dependencies changing),
  * svcmgr_child_exited and notify messages; nothing here waits. */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <glob.h>
+#include <grp.h>
+#include <pwd.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/inotify.h>
+#include <sys/epoll.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -72,6 +77,42 @@ void svc_set_state(struct svcmgr *m, struct svc *s, enum svc_state st, const cha
 static double ms(uint64_t usec)
 {
 	return usec == UNIT_INFINITY ? 0 : (double)usec / 1000.0;
+}
+
+static void release_main_pidfd(struct svcmgr *m, struct svc *s)
+{
+	if (s->main_pidfd >= 0) {
+		epoll_ctl(m->epfd, EPOLL_CTL_DEL, s->main_pidfd, NULL);
+		close(s->main_pidfd);
+		s->main_pidfd = -1;
+	}
+}
+
+/* A main process named by the service (MAINPID=, PIDFile=) rather than forked by PID 1. */
+static void adopt_main(struct svcmgr *m, struct svc *s, pid_t pid)
+{
+	release_main_pidfd(m, s);
+	s->main_pid = pid;
+	int fd = (int)syscall(SYS_pidfd_open, pid, 0);
+	if (fd < 0) {
+		ek_debug("%s: pidfd_open(%d): %s", s->name, (int)pid, strerror(errno));
+		return;
+	}
+	fcntl(fd, F_SETFD, FD_CLOEXEC);
+	s->main_pidfd = fd;
+	if (svc_epoll_add(m, fd, SVC_EPOLL_TAG_PIDFD | (unsigned long long)(s - m->v)) < 0)
+		ek_debug("%s: watching pid %d: %s", s->name, (int)pid, strerror(errno));
+}
+
+/* Signals the main process; through its pidfd when there is one, so a reused PID is never hit. */
+static void kill_main(struct svc *s, int sig)
+{
+	if (s->main_pid <= 0)
+		return;
+	if (s->main_pidfd >= 0)
+		syscall(SYS_pidfd_send_signal, s->main_pidfd, sig, NULL, 0);
+	else
+		ek_sys.kill(s->main_pid, sig);
 }
 
 /* "Settled" for ordering: nothing more will happen to it without a new request. */
@@ -214,13 +255,85 @@ static void spawn_or_fail(struct svcmgr *m, struct svc *s, const struct unit_exe
 	svc_log_note(m, s, "started %s (pid %d)", cmd->path, (int)pid);
 }
 
+/* RuntimeDirectory= belongs to the service's User=/Group= with exactly RuntimeDirectoryMode=
+ * (not reduced by PID 1's umask). /run is PID 1's own tmpfs, so none of this can hang on a remote
+ * file system; the directory is opened without following a symlink before it is changed. */
+static void make_runtime_dir(struct svc *s, const char *p)
+{
+	uid_t uid = 0;
+	gid_t gid = 0;
+	if (s->u.user) {
+		struct passwd *pw = getpwnam(s->u.user);
+		if (!pw) {
+			ek_warn("%s: RuntimeDirectory %s: no user %s (left to root)", s->name, p, s->u.user);
+		} else {
+			uid = pw->pw_uid;
+			gid = pw->pw_gid;
+		}
+	}
+	if (s->u.group) {
+		struct group *gr = getgrnam(s->u.group);
+		if (gr)
+			gid = gr->gr_gid;
+		else
+			ek_warn("%s: RuntimeDirectory %s: no group %s", s->name, p, s->u.group);
+	}
+	if (mkdir(p, 0700) < 0 && errno != EEXIST) {
+		ek_warn("%s: RuntimeDirectory %s: %s", s->name, p, strerror(errno));
+		return;
+	}
+	int fd = open(p, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0 || fchown(fd, uid, gid) < 0 || fchmod(fd, s->u.runtime_directory_mode & 07777) < 0)
+		ek_warn("%s: RuntimeDirectory %s: %s", s->name, p, strerror(errno));
+	if (fd >= 0)
+		close(fd);
+}
+
+/* Removes what is under dirfd/name without following a symlink anywhere (the service may have
+ * left symlinks to anywhere); depth-bounded. */
+static void remove_tree_at(int parent, const char *name, int depth)
+{
+	if (unlinkat(parent, name, 0) == 0 || errno == ENOENT)
+		return;
+	int fd = openat(parent, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0 || depth > 32) {
+		if (fd >= 0)
+			close(fd);
+		return;
+	}
+	DIR *d = fdopendir(fd);
+	if (!d) {
+		close(fd);
+		return;
+	}
+	struct dirent *de;
+	while ((de = readdir(d)))
+		if (strcmp(de->d_name, ".") && strcmp(de->d_name, ".."))
+			remove_tree_at(dirfd(d), de->d_name, depth + 1);
+	closedir(d);
+	unlinkat(parent, name, AT_REMOVEDIR);
+}
+
+/* RuntimeDirectoryPreserve=no (the default): the directory goes when the service stops. */
+static void remove_runtime_dirs(struct svc *s, bool restarting)
+{
+	if (s->u.runtime_directory_preserve == UNIT_PRESERVE_YES ||
+	    (restarting && s->u.runtime_directory_preserve == UNIT_PRESERVE_RESTART))
+		return;
+	int run = open("/run", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (run < 0)
+		return;
+	for (size_t i = 0; i < s->u.runtime_directory.n; i++)
+		remove_tree_at(run, s->u.runtime_directory.v[i], 0);
+	close(run);
+}
+
 static void make_dirs(struct svc *s)
 {
 	for (size_t i = 0; i < s->u.runtime_directory.n; i++) {
 		char p[512];
 		snprintf(p, sizeof p, "/run/%s", s->u.runtime_directory.v[i]);
-		if (mkdir(p, s->u.runtime_directory_mode) < 0 && errno != EEXIST)
-			ek_warn("%s: RuntimeDirectory %s: %s", s->name, p, strerror(errno));
+		make_runtime_dir(s, p);
 	}
 	for (size_t i = 0; i < s->u.state_directory.n; i++) {
 		char p[512];
@@ -234,22 +347,17 @@ static void make_dirs(struct svc *s)
 static void begin_start(struct svcmgr *m, struct svc *s)
 {
 	double now = ek_sys.now_ms();
-	/* StartLimitBurst within StartLimitIntervalSec: count the recent starts. */
-	if (s->u.start_limit_interval && s->u.start_limit_burst) {
-		unsigned recent = 0;
-		unsigned keep = s->nstarts < 16 ? s->nstarts : 16;
-		for (unsigned i = 0; i < keep; i++)
-			if (now - s->starts[i] < ms(s->u.start_limit_interval))
-				recent++;
-		if (recent >= s->u.start_limit_burst) {
-			svc_set_state(m, s, SVC_FAILED, "start limit hit: %u starts within %.0f s", recent,
-				      ms(s->u.start_limit_interval) / 1000.0);
-			ek_err("%s failed: %s", s->name, s->why);
-			svc_log_echo_tail(m, s, 5);
-			return;
-		}
+	/* A new run: a definition daemon-reload kept waiting takes over now. */
+	svc_apply_next_def(m, s);
+	/* StartLimitBurst within StartLimitIntervalSec. */
+	if (s->u.start_limit_interval != UNIT_INFINITY &&
+	    start_limit_hit(&s->start_limit, now, ms(s->u.start_limit_interval), s->u.start_limit_burst)) {
+		svc_set_state(m, s, SVC_FAILED, "start limit hit: %u starts within %.0f s", s->start_limit.count,
+			      ms(s->u.start_limit_interval) / 1000.0);
+		ek_err("%s failed: %s", s->name, s->why);
+		svc_log_echo_tail(m, s, 5);
+		return;
 	}
-	s->starts[s->nstarts++ % 16] = now;
 	int r = svc_cgroup_create(m, s);
 	if (r < 0)
 		ek_warn("%s: cgroup: %s (it runs in PID 1's group)", s->name, strerror(-r));
@@ -415,10 +523,13 @@ static void finish_stop(struct svcmgr *m, struct svc *s)
 	bool failed = !s->stop_requested && s->result != SVC_R_OK;
 	char desc[96];
 	describe(status, desc, sizeof desc);
+	release_main_pidfd(m, s);
 	s->main_pid = s->ctl_pid = s->probe_pid = 0;
 	s->deadline_ms = 0;
-	if (!s->stop_requested && !s->restart_requested && should_restart(s, !failed, status, timeout) &&
-	    !m->shutting_down) {
+	bool again = !s->stop_requested && !s->restart_requested && should_restart(s, !failed, status, timeout) &&
+		     !m->shutting_down;
+	remove_runtime_dirs(s, again || (s->restart_requested && !m->shutting_down));
+	if (again) {
 		/* Exponential backoff from RestartSec, reset after a run that lasted. */
 		double delay = ms(s->u.restart_sec);
 		if (delay < 100)
@@ -493,15 +604,15 @@ static void send_kill(struct svcmgr *m, struct svc *s)
 		svc_cgroup_signal(m, s, s->u.kill_signal);
 		/* Also by pid: a process forked a moment ago may not be listed in the cgroup yet. */
 		if (s->main_pid > 0) {
-			ek_sys.kill(s->main_pid, s->u.kill_signal);
-			ek_sys.kill(s->main_pid, SIGCONT);
+			kill_main(s, s->u.kill_signal);
+			kill_main(s, SIGCONT);
 		}
 		break;
 	case UNIT_KILL_MIXED:
 	case UNIT_KILL_PROCESS:
 		if (s->main_pid > 0) {
-			ek_sys.kill(s->main_pid, s->u.kill_signal);
-			ek_sys.kill(s->main_pid, SIGCONT);
+			kill_main(s, s->u.kill_signal);
+			kill_main(s, SIGCONT);
 		}
 		break;
 	case UNIT_KILL_NONE:
@@ -557,6 +668,43 @@ static void begin_stop(struct svcmgr *m, struct svc *s, bool ended)
 	send_kill(m, s);
 	if (stop_done(m, s))
 		stop_post(m, s);
+}
+
+/* PIDFile=: written by the service, so read as hostile. No symlink followed, a FIFO or device there
+ * never blocks PID 1 (O_NONBLOCK, then it must be a regular file), at most a few bytes read, and
+ * the PID must be a process of the service's own cgroup: anything else (another service's
+ * process, PID 1) would later get KillSignal= and SIGKILL (systemd's CVE-2018-16888). 0 = none. */
+static pid_t read_pid_file(struct svcmgr *m, struct svc *s)
+{
+	char buf[32];
+	struct stat st;
+	const char *why = NULL;
+	long p = 0;
+	int fd = open(s->u.pid_file, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0)
+		return 0;
+	ssize_t n = -1;
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))
+		why = "not a regular file";
+	else if ((n = read(fd, buf, sizeof buf - 1)) <= 0)
+		why = "empty or unreadable";
+	close(fd);
+	if (!why) {
+		char *end;
+		buf[n] = '\0';
+		p = strtol(buf, &end, 10);
+		while (*end == '\n' || *end == ' ' || *end == '\t')
+			end++;
+		if (end == buf || *end || p <= 1 || p > 0x3fffffff)
+			why = "not a PID";
+		else if (svc_by_cgroup_of(m, (pid_t)p) != s)
+			why = "names a process outside the service";
+	}
+	if (why) {
+		ek_warn("%s: PIDFile %s refused: %s", s->name, s->u.pid_file, why);
+		return 0;
+	}
+	return (pid_t)p;
 }
 
 /* ---- events ------------------------------------------------------------------------------- */
@@ -630,6 +778,7 @@ bool svcmgr_child_exited(struct svcmgr *m, pid_t pid, int status)
 		return true;
 	}
 	/* The main process. */
+	release_main_pidfd(m, s);
 	s->main_pid = 0;
 	s->last_status = status;
 	svc_log_note(m, s, "main process %d: %s", (int)pid, desc);
@@ -649,14 +798,8 @@ bool svcmgr_child_exited(struct svcmgr *m, pid_t pid, int status)
 		}
 		if (s->u.type == UNIT_TYPE_FORKING && s->phase == PH_READY_WAIT && !s->ready && clean) {
 			pid_t main = 0;
-			if (s->u.pid_file) {
-				FILE *f = fopen(s->u.pid_file, "re");
-				long p = 0;
-				if (f && fscanf(f, "%ld", &p) == 1 && p > 1 && kill((pid_t)p, 0) == 0)
-					main = (pid_t)p;
-				if (f)
-					fclose(f);
-			}
+			if (s->u.pid_file)
+				main = read_pid_file(m, s);
 			if (!main && !s->u.pid_file && !svc_cgroup_empty(m, s))
 				main = -1; /* no PIDFile: the daemon lives in the cgroup, unnamed */
 			if (!main) {
@@ -665,7 +808,10 @@ bool svcmgr_child_exited(struct svcmgr *m, pid_t pid, int status)
 				end_run(m, s, SVC_R_FAILED);
 				return true;
 			}
-			s->main_pid = main > 0 ? main : 0;
+			if (main > 0)
+				adopt_main(m, s, main);
+			else
+				s->main_pid = 0;
 			became_ready(m, s);
 			return true;
 		}
@@ -707,8 +853,10 @@ void svc_on_notify(struct svcmgr *m, struct svc *s, const char *msg, pid_t sende
 			char *end;
 			long p = strtol(line + 8, &end, 10);
 			/* Only a process of the service itself may become its main process. */
-			if (*end == '\0' && p > 1 && svc_by_cgroup_of(m, (pid_t)p) == s)
-				s->main_pid = (pid_t)p;
+			if (*end == '\0' && p > 1 && svc_by_cgroup_of(m, (pid_t)p) == s) {
+				if ((pid_t)p != s->main_pid)
+					adopt_main(m, s, (pid_t)p);
+			}
 			else
 				ek_warn("%s: notify: MAINPID=%s refused (not a process of this service)", s->name, line + 8);
 		} else if (!strncmp(line, "EXTEND_TIMEOUT_USEC=", 20)) {
@@ -813,6 +961,9 @@ int svcmgr_dispatch(struct svcmgr *m)
 {
 	double now = ek_sys.now_ms();
 	double next = 0;
+	for (size_t i = 0; i < m->n; i++)
+		if (m->v[i].next_def && svc_idle(&m->v[i]))
+			svc_apply_next_def(m, &m->v[i]);
 	/* Several passes: a unit that became ready lets its dependents start in the same dispatch. */
 	for (int pass = 0; pass < 8; pass++) {
 		bool changed = false;
@@ -872,8 +1023,7 @@ int svcmgr_dispatch(struct svcmgr *m)
 					s->phase = PH_SIGTERM;
 				}
 				svc_cgroup_signal(m, s, SIGKILL);
-				if (s->main_pid > 0)
-					ek_sys.kill(s->main_pid, SIGKILL);
+				kill_main(s, SIGKILL);
 				s->phase = PH_SIGKILL;
 				s->deadline_ms = now + KILL_GRACE_MS;
 			} else if (s->state == SVC_STOPPING && s->phase == PH_SIGKILL) {
@@ -914,12 +1064,39 @@ int svcmgr_dispatch(struct svcmgr *m)
 	return wait < 0 ? 0 : (int)wait + 1;
 }
 
+/* An adopted main process ended. If it is PID 1's child after all (reparented to it), waitid
+ * reaps it with its status; otherwise its parent will, and its status is not ours to know. */
+static void main_pidfd_ready(struct svcmgr *m, struct svc *s)
+{
+	if (s->main_pidfd < 0 || s->main_pid <= 0)
+		return;
+	pid_t pid = s->main_pid;
+	siginfo_t si;
+	memset(&si, 0, sizeof si);
+	int status = 0;
+	if (waitid((idtype_t)P_PIDFD, (id_t)s->main_pidfd, &si, WEXITED | WNOHANG) == 0) {
+		if (si.si_pid == 0)
+			return; /* not ended yet */
+		status = si.si_code == CLD_EXITED ? (si.si_status & 0xff) << 8 : si.si_status & 0x7f;
+	} else if (errno == ECHILD) {
+		svc_log_note(m, s, "main process %d ended (not PID 1's child: its status is unknown)", (int)pid);
+	} else {
+		return;
+	}
+	svcmgr_child_exited(m, pid, status);
+}
+
 void svcmgr_epoll_event(struct svcmgr *m, unsigned long long tag)
 {
 	if (tag & SVC_EPOLL_TAG_NOTIFY)
 		svc_notify_read(m);
 	else if (tag & SVC_EPOLL_TAG_INOTIFY)
 		svc_inotify_drain();
+	else if (tag & SVC_EPOLL_TAG_PIDFD) {
+		size_t idx = (size_t)(tag & 0xffffffffu);
+		if (idx < m->n)
+			main_pidfd_ready(m, &m->v[idx]);
+	}
 	else if (tag & SVC_EPOLL_TAG_LOG) {
 		size_t idx = (size_t)(tag & 0xffffffffu);
 		if (idx < m->n)
@@ -950,10 +1127,8 @@ bool svcmgr_all_stopped(const struct svcmgr *m)
 struct svc *svcmgr_get(struct svcmgr *m, const char *name, char *err, size_t cap)
 {
 	struct svc *s = svcmgr_find(m, name);
-	if (!s) {
-		long idx = svcmgr_add(m, name, false);
-		s = idx >= 0 ? &m->v[idx] : NULL;
-	}
+	if (!s)
+		s = svc_load_scratch(m, name); /* a lookup must not grow PID 1 */
 	if (!s || (!s->loaded && !s->is_target)) {
 		snprintf(err, cap, "not-found: no such unit %s%s%s", name, s && s->load_error[0] ? ": " : "",
 			 s ? s->load_error : "");
@@ -982,7 +1157,7 @@ int svcmgr_start(struct svcmgr *m, const char *name, char *err, size_t cap)
 	s->wanted = true;
 	if (s->state == SVC_INACTIVE || s->state == SVC_FAILED || s->state == SVC_SKIPPED ||
 	    (s->state == SVC_EXITED && !s->u.remain_after_exit)) {
-		s->nstarts = 0; /* an operator's start clears the start limit, like reset-failed */
+		start_limit_reset(&s->start_limit); /* an operator's start clears it, like reset-failed */
 		s->backoff = 0;
 		svc_set_state(m, s, SVC_WAITING, "start requested");
 	} else if (s->state == SVC_RESTARTING) {
@@ -1049,6 +1224,15 @@ int svcmgr_enable(struct svcmgr *m, const char *name, bool enable, char *err, si
 	struct svc *s = lookup(m, name, err, cap);
 	if (!s)
 		return -ENOENT;
+	if (s == m->scratch) {
+		/* Enabling is kept: the unit joins the manager for good. */
+		long idx = svcmgr_add(m, s->name, false);
+		if (idx < 0) {
+			snprintf(err, cap, "failed: cannot load %s", name);
+			return -ENOMEM;
+		}
+		s = &m->v[idx];
+	}
 	s->enabled = enable;
 	return 0;
 }

@@ -132,8 +132,12 @@ class NsInit:
         with self.cond:
             self.lines.append((t, text))
             self.cond.notify_all()
-        if self.log:
-            self.log.write("[%9.3f] %s%s\n" % (t, prefix, text))
+        log = self.log
+        if log:
+            try:
+                log.write("[%9.3f] %s%s\n" % (t, prefix, text))
+            except ValueError:
+                pass  # closed in teardown while a late line arrived
 
     def note(self, text):
         """A harness line in the log (not a console line)."""
@@ -149,6 +153,13 @@ class NsInit:
             self._stopped_fd = os.open(self.console_tty, os.O_RDWR | os.O_NOCTTY)
         termios.tcflow(self._stopped_fd, termios.TCOOFF)
         self.note("console output stopped (tcflow TCOOFF on %s)" % self.console_tty)
+
+    def console_flow(self, on):
+        """Restarts (on) or stops PID 1's pty console output."""
+        if on:
+            self.resume_console()
+        else:
+            self.stop_console()
 
     def resume_console(self):
         if self._stopped_fd is not None:

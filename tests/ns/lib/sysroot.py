@@ -84,6 +84,7 @@ def build_base(ekinit, ekctl):
               "tmp", "var/tmp", "root"):
         os.makedirs(os.path.join(tmp, d), exist_ok=True)
     os.chmod(os.path.join(tmp, "tmp"), 0o1777)
+    os.chmod(tmp, 0o755)  # mkdtemp makes it 0700: services with User= must reach their programs
     bb = find_busybox()
     install(bb, tmp, "/bin/busybox", 0o755)
     applets = subprocess.run([bb, "--list-full"], stdout=subprocess.PIPE, text=True, check=True).stdout
