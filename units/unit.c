@@ -12,7 +12,7 @@ void unit_init(struct unit *u)
 	u->start_limit_burst = 5;
 	u->start_limit_interval = 10 * 1000000ULL;
 	u->restart_sec = 100 * 1000ULL;
-	u->timeout_start = 90 * 1000000ULL;
+	u->timeout_start = UNIT_TIMEOUT_DEFAULT; /* unit_load: 90 s, or none for a oneshot */
 	u->timeout_stop = 90 * 1000000ULL;
 	u->kill_signal = SIGTERM;
 	u->runtime_directory_mode = 0755;

@@ -19,6 +19,8 @@
 #define UNIT_LINE_MAX 65536 /* bytes in one logical line, continuations included */
 #define UNIT_FILE_MAX (1024 * 1024)
 #define UNIT_INFINITY UINT64_MAX
+/* timeout_start before unit_load has seen the Type=: resolved to systemd's default at the end. */
+#define UNIT_TIMEOUT_DEFAULT (UINT64_MAX - 1)
 
 /* A NULL-terminated list of allocated strings (v is NULL while empty). */
 struct unit_strv {
@@ -193,7 +195,7 @@ struct unit {
 	enum unit_restart restart;
 	uint64_t restart_sec;            /* default 100 ms */
 	struct unit_status_set restart_prevent, success_status;
-	uint64_t timeout_start, timeout_stop; /* default 90 s; UNIT_INFINITY: none */
+	uint64_t timeout_start, timeout_stop; /* default 90 s (start: none for a oneshot); UNIT_INFINITY: none */
 	enum unit_kill_mode kill_mode;
 	int kill_signal;                 /* default SIGTERM */
 	struct unit_rlimit limit_nofile, limit_nproc, limit_core;

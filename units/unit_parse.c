@@ -398,6 +398,10 @@ int unit_load(const char *name, const char *const dirs[], struct unit *u, struct
 	r = apply_dropins(&c, dirs, name);
 	if (r == 0 && !strcmp(suffix, ".service"))
 		r = check_service(&c);
+	/* systemd's default: a oneshot has no start timeout (ek-join's `kubeadm init` may take minutes
+	 * under load), every other type 90 s. An explicit TimeoutStartSec= or TimeoutSec= wins. */
+	if (u->timeout_start == UNIT_TIMEOUT_DEFAULT)
+		u->timeout_start = u->type == UNIT_TYPE_ONESHOT ? UNIT_INFINITY : 90 * 1000000ULL;
 out:
 	free(c.buf);
 	free(c.word);

@@ -186,6 +186,13 @@ TEST(test_defaults)
 	T_EQ_INT(load_text("o.service", "[Service]\nExecStop=/bin/o\n", &u), 0);
 	T_EQ_INT(u.type, UNIT_TYPE_ONESHOT);
 	unit_free(&u);
+	/* A oneshot waits for as long as its work takes, unless it says otherwise (systemd's rule). */
+	T_EQ_INT(load_text("o.service", "[Service]\nType=oneshot\nExecStart=/bin/o\n", &u), 0);
+	T_ASSERT(u.timeout_start == UNIT_INFINITY);
+	unit_free(&u);
+	T_EQ_INT(load_text("o2.service", "[Service]\nType=oneshot\nExecStart=/bin/o\nTimeoutStartSec=5\n", &u), 0);
+	T_EQ_INT(u.timeout_start, 5000000);
+	unit_free(&u);
 }
 
 TEST(test_values_time_bool_timeout)
