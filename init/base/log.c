@@ -3,10 +3,13 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
+
+#define CONSOLE_GRACE_MS 20
 
 bool ek_debug_enabled;
 static int log_fd = 2;
@@ -38,12 +41,28 @@ static bool console_write(const char *buf, size_t len)
 			fcntl(log_fd, F_SETFL, fl | O_NONBLOCK);
 		log_fd_nonblocking = true;
 	}
-	ssize_t w;
-	do {
-		w = write(log_fd, buf, len);
-	} while (w < 0 && errno == EINTR);
-	/* A line written in part counts as dropped: the rest is not retried later. */
-	return w == (ssize_t)len;
+	/* A console that is merely slow (a serial line during a burst of lines) gets a short grace
+	 * to drain, once; a console that is already dropping gets none, so a stopped one costs PID 1
+	 * at most one grace per stall, not one per line. */
+	bool grace = dropped_unreported == 0;
+	size_t done = 0;
+	while (done < len) {
+		ssize_t w = write(log_fd, buf + done, len - done);
+		if (w > 0) {
+			done += (size_t)w;
+			continue;
+		}
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0 && errno == EAGAIN && grace) {
+			struct pollfd p = {.fd = log_fd, .events = POLLOUT};
+			grace = false;
+			if (poll(&p, 1, CONSOLE_GRACE_MS) > 0)
+				continue;
+		}
+		return false; /* the rest of the line is dropped, not retried later */
+	}
+	return true;
 }
 
 static void keep_line(const char *s, size_t len)
@@ -53,9 +72,8 @@ static void keep_line(const char *s, size_t len)
 	kept_total++;
 }
 
-/* One write(2) per line so lines from PID 1 and its children do not interleave mid-line. A failing
- * console must never stop PID 1, so errors are dropped (dinit's rule: logging drops, never blocks
- * boot on an error). */
+/* One write per line (retried only for what a slow console took in part), so lines from PID 1
+ * and its children do not interleave mid-line. */
 static void emit(const char *prefix, const char *fmt, va_list ap, bool keep)
 {
 	char line[EK_LINE_MAX];
