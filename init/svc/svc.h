@@ -118,6 +118,9 @@ struct svcmgr {
 
 /* Sets up the manager (no units yet). */
 int svcmgr_init(struct svcmgr *m, int epfd);
+/* Releases everything the manager holds (units, graph, log pipes and files, pidfds, the notify
+ * socket); the epoll descriptor is the caller's. Processes are left alone. */
+void svcmgr_free(struct svcmgr *m);
 /* Loads the enabled units and everything they pull in; reports load problems. Returns how many
  * units were loaded. */
 int svcmgr_load(struct svcmgr *m);

@@ -26,6 +26,15 @@ bool svc_apply_next_def(struct svcmgr *m, struct svc *s);
  * the permanent unit an alias resolves to. */
 struct svc *svc_load_scratch(struct svcmgr *m, const char *name);
 
+/* What a service's child process runs, handed to ek_sys.spawn (a test's fake reads it to see what
+ * was started). */
+struct svc_child {
+	struct svcmgr *m;
+	struct svc *s;
+	const struct unit_exec *cmd; /* NULL: an attempt of a built-in ReadyProbe= (tcp, http, ...) */
+	bool main_process;
+};
+
 /* svc_spawn.c: forks cmd for s (cgroup, environment, limits, log pipe, NOTIFY_SOCKET for the main
  * process of a notify service). Returns the pid or -errno with a reason in err. */
 pid_t svc_spawn(struct svcmgr *m, struct svc *s, const struct unit_exec *cmd, bool main_process, char *err,

@@ -55,6 +55,42 @@ int svcmgr_init(struct svcmgr *m, int epfd)
 	return 0;
 }
 
+static void drop_next_def(struct svc *s);
+
+static void close_fd(int *fd)
+{
+	if (*fd >= 0)
+		close(*fd);
+	*fd = -1;
+}
+
+static void free_svc(struct svc *s)
+{
+	if (s->loaded)
+		unit_free(&s->u);
+	drop_next_def(s);
+	free(s->after);
+	free(s->requires);
+	free(s->binds);
+	close_fd(&s->log_rd);
+	close_fd(&s->log_wr);
+	close_fd(&s->log_fd);
+	close_fd(&s->main_pidfd);
+}
+
+void svcmgr_free(struct svcmgr *m)
+{
+	for (size_t i = 0; i < m->n; i++)
+		free_svc(&m->v[i]);
+	free(m->v);
+	if (m->scratch)
+		free_svc(m->scratch);
+	free(m->scratch);
+	close_fd(&m->notify_fd);
+	m->v = m->scratch = NULL;
+	m->n = m->cap = 0;
+}
+
 static struct svc *new_svc(struct svcmgr *m, const char *name)
 {
 	if (m->n == m->cap) {

@@ -16,7 +16,6 @@
 #include <sys/inotify.h>
 #include <sys/epoll.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -93,12 +92,11 @@ static void adopt_main(struct svcmgr *m, struct svc *s, pid_t pid)
 {
 	release_main_pidfd(m, s);
 	s->main_pid = pid;
-	int fd = (int)syscall(SYS_pidfd_open, pid, 0);
+	int fd = ek_sys.pidfd_open(pid);
 	if (fd < 0) {
 		ek_debug("%s: pidfd_open(%d): %s", s->name, (int)pid, strerror(errno));
 		return;
 	}
-	fcntl(fd, F_SETFD, FD_CLOEXEC);
 	s->main_pidfd = fd;
 	if (svc_epoll_add(m, fd, SVC_EPOLL_TAG_PIDFD | (unsigned long long)(s - m->v)) < 0)
 		ek_debug("%s: watching pid %d: %s", s->name, (int)pid, strerror(errno));
@@ -110,7 +108,7 @@ static void kill_main(struct svc *s, int sig)
 	if (s->main_pid <= 0)
 		return;
 	if (s->main_pidfd >= 0)
-		syscall(SYS_pidfd_send_signal, s->main_pidfd, sig, NULL, 0);
+		ek_sys.pidfd_send_signal(s->main_pidfd, sig);
 	else
 		ek_sys.kill(s->main_pid, sig);
 }
@@ -680,7 +678,7 @@ static pid_t read_pid_file(struct svcmgr *m, struct svc *s)
 	struct stat st;
 	const char *why = NULL;
 	long p = 0;
-	int fd = open(s->u.pid_file, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+	int fd = ek_sys.open(s->u.pid_file, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC | O_NOCTTY, 0);
 	if (fd < 0)
 		return 0;
 	ssize_t n = -1;
@@ -1074,7 +1072,7 @@ static void main_pidfd_ready(struct svcmgr *m, struct svc *s)
 	siginfo_t si;
 	memset(&si, 0, sizeof si);
 	int status = 0;
-	if (waitid((idtype_t)P_PIDFD, (id_t)s->main_pidfd, &si, WEXITED | WNOHANG) == 0) {
+	if (ek_sys.waitid((idtype_t)P_PIDFD, (id_t)s->main_pidfd, &si, WEXITED | WNOHANG) == 0) {
 		if (si.si_pid == 0)
 			return; /* not ended yet */
 		status = si.si_code == CLD_EXITED ? (si.si_status & 0xff) << 8 : si.si_status & 0x7f;
