@@ -3,22 +3,12 @@
 #define EK_SVC_INTERNAL_H
 
 #include "svc.h"
-
-void svc_set_state(struct svcmgr *m, struct svc *s, enum svc_state st, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
-int svc_epoll_add(struct svcmgr *m, int fd, unsigned long long tag);
+#include "svc_table.h"
 
 /* svc_targets.c: whether target waits for something else to reach it (svcmgr_target_await) that
  * has not yet; a target that is not awaited is reached as soon as it is loaded. */
 bool svc_target_awaited(const struct svcmgr *m, const char *target);
-/* svc_load.c: a definition loaded by daemon-reload, waiting for its unit to be idle. */
-struct svc_next_def {
-	struct unit u;
-	struct unit_diag diag;
-};
-/* True when the state machine holds no index into s->u (no run in progress). */
-bool svc_idle(const struct svc *s);
-/* Puts a waiting new definition in place (s must be idle or about to start afresh) and re-resolves
+/* svc_load.c: puts a waiting new definition in place (s must be idle or about to start afresh) and re-resolves
  * the dependency graph. Returns true if there was one. */
 bool svc_apply_next_def(struct svcmgr *m, struct svc *s);
 

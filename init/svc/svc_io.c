@@ -19,12 +19,6 @@
 
 #define SVC_ECHO_START_LINES 10
 
-int svc_epoll_add(struct svcmgr *m, int fd, unsigned long long tag)
-{
-	struct epoll_event ev = {.events = EPOLLIN, .data.u64 = tag};
-	return epoll_ctl(m->epfd, EPOLL_CTL_ADD, fd, &ev) < 0 ? -errno : 0;
-}
-
 static int mkdir_p(const char *path)
 {
 	char tmp[512];

@@ -24,19 +24,6 @@ static bool ends_with(const char *s, const char *suffix)
 	return a >= b && !strcmp(s + a - b, suffix);
 }
 
-struct svc *svcmgr_find(struct svcmgr *m, const char *name)
-{
-	for (size_t i = 0; i < m->n; i++) {
-		struct svc *s = &m->v[i];
-		if (!strcmp(s->name, name))
-			return s;
-		for (size_t a = 0; s->loaded && a < s->u.aliases.n; a++)
-			if (!strcmp(s->u.aliases.v[a], name))
-				return s;
-	}
-	return NULL;
-}
-
 int svcmgr_init(struct svcmgr *m, int epfd)
 {
 	static const char *const default_dirs[] = {"/etc/ekinit/system", "/etc/systemd/system",
@@ -53,60 +40,6 @@ int svcmgr_init(struct svcmgr *m, int epfd)
 	svcmgr_target_await(m, "multi-user.target");
 	svcmgr_target_await(m, "default.target");
 	return 0;
-}
-
-static void drop_next_def(struct svc *s);
-
-static void close_fd(int *fd)
-{
-	if (*fd >= 0)
-		close(*fd);
-	*fd = -1;
-}
-
-static void free_svc(struct svc *s)
-{
-	if (s->loaded)
-		unit_free(&s->u);
-	drop_next_def(s);
-	free(s->after);
-	free(s->requires);
-	free(s->binds);
-	close_fd(&s->log_rd);
-	close_fd(&s->log_wr);
-	close_fd(&s->log_fd);
-	close_fd(&s->main_pidfd);
-}
-
-void svcmgr_free(struct svcmgr *m)
-{
-	for (size_t i = 0; i < m->n; i++)
-		free_svc(&m->v[i]);
-	free(m->v);
-	if (m->scratch)
-		free_svc(m->scratch);
-	free(m->scratch);
-	close_fd(&m->notify_fd);
-	m->v = m->scratch = NULL;
-	m->n = m->cap = 0;
-}
-
-static struct svc *new_svc(struct svcmgr *m, const char *name)
-{
-	if (m->n == m->cap) {
-		size_t ncap = m->cap ? m->cap * 2 : 32;
-		struct svc *nv = realloc(m->v, ncap * sizeof *nv);
-		if (!nv)
-			return NULL;
-		m->v = nv;
-		m->cap = ncap;
-	}
-	struct svc *s = &m->v[m->n++];
-	memset(s, 0, sizeof *s);
-	snprintf(s->name, sizeof s->name, "%s", name);
-	s->log_rd = s->log_wr = s->log_fd = s->main_pidfd = -1;
-	s->since_ms = ek_sys.now_ms();
-	return s;
 }
 
 /* Loads name (once) and returns its index, or -1 when it cannot be had at all. */
@@ -145,7 +78,7 @@ static long add_unit(struct svcmgr *m, const char *name, bool wanted, int depth)
 	if (depth > 64)
 		return -1;
 	if (ends_with(name, ".target")) {
-		s = new_svc(m, name);
+		s = svc_table_add(m, name);
 		if (!s)
 			return -1;
 		s->is_target = true;
@@ -165,7 +98,7 @@ static long add_unit(struct svcmgr *m, const char *name, bool wanted, int depth)
 		ek_warn("services: %s: only .service and .target units are supported (ignored)", name);
 		return -1;
 	}
-	s = new_svc(m, name);
+	s = svc_table_add(m, name);
 	if (!s)
 		return -1;
 	long idx = s - m->v;
@@ -484,20 +417,6 @@ long svcmgr_add(struct svcmgr *m, const char *name, bool wanted)
 	return idx;
 }
 
-bool svc_idle(const struct svc *s)
-{
-	return s->state != SVC_STARTING && s->state != SVC_RUNNING && s->state != SVC_STOPPING;
-}
-
-static void drop_next_def(struct svc *s)
-{
-	if (s->next_def) {
-		unit_free(&s->next_def->u);
-		free(s->next_def);
-		s->next_def = NULL;
-	}
-}
-
 bool svc_apply_next_def(struct svcmgr *m, struct svc *s)
 {
 	struct svc_next_def *d = s->next_def;
@@ -538,7 +457,7 @@ int svcmgr_reload_units(struct svcmgr *m, char *err, size_t cap)
 			free(d);
 			continue;
 		}
-		drop_next_def(s);
+		svc_drop_next_def(s);
 		s->next_def = d;
 		if (svc_idle(s)) {
 			unit_free(&s->u);

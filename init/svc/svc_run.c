@@ -9,7 +9,6 @@
 #include <grp.h>
 #include <pwd.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,52 +25,6 @@
 #define PROBE_INTERVAL_MS 250
 #define KILL_GRACE_MS 5000
 #define BACKOFF_MAX_MS 30000.0
-
-static const char *const state_names[] = {
-	[SVC_INACTIVE] = "inactive", [SVC_WAITING] = "waiting",       [SVC_STARTING] = "starting",
-	[SVC_RUNNING] = "running",   [SVC_EXITED] = "exited",         [SVC_STOPPING] = "stopping",
-	[SVC_RESTARTING] = "restarting", [SVC_FAILED] = "failed",     [SVC_SKIPPED] = "skipped",
-};
-
-const char *svc_state_name(enum svc_state st)
-{
-	return (unsigned)st <= SVC_SKIPPED ? state_names[st] : "?";
-}
-
-const char *svc_active_word(const struct svc *s)
-{
-	switch (s->state) {
-	case SVC_RUNNING:
-		return "active";
-	case SVC_EXITED:
-		return s->loaded && s->u.remain_after_exit ? "active" : "inactive";
-	case SVC_STARTING:
-	case SVC_RESTARTING:
-		return "activating";
-	case SVC_WAITING:
-		/* a queued start: what a client polling after `start` must see */
-		return s->wanted ? "activating" : "inactive";
-	case SVC_STOPPING:
-		return "deactivating";
-	case SVC_FAILED:
-		return "failed";
-	default:
-		return "inactive";
-	}
-}
-
-void svc_set_state(struct svcmgr *m, struct svc *s, enum svc_state st, const char *fmt, ...)
-{
-	(void)m;
-	char why[sizeof s->why];
-	s->state = st;
-	s->since_ms = ek_sys.now_ms();
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(why, sizeof why, fmt, ap); /* fmt's arguments may be s->why itself */
-	va_end(ap);
-	memcpy(s->why, why, sizeof why);
-}
 
 static double ms(uint64_t usec)
 {
