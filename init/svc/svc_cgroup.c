@@ -11,7 +11,7 @@
 
 #include "cgroups.h"
 #include "log.h"
-#include "svc_internal.h"
+#include "svc_cgroup.h"
 #include "sys.h"
 
 int svc_cgroup_path(const struct svcmgr *m, const struct svc *s, char *out, size_t cap)

@@ -3,6 +3,8 @@
 #define EK_SVC_INTERNAL_H
 
 #include "svc.h"
+#include "svc_cgroup.h"
+#include "svc_notify.h"
 #include "svc_table.h"
 
 /* svc_targets.c: whether target waits for something else to reach it (svcmgr_target_await) that
@@ -32,24 +34,13 @@ pid_t svc_spawn(struct svcmgr *m, struct svc *s, const struct unit_exec *cmd, bo
 /* Forks a readiness probe attempt (exit 0 = ready). */
 pid_t svc_spawn_probe(struct svcmgr *m, struct svc *s);
 
-/* svc_cgroup.c */
-int svc_cgroup_path(const struct svcmgr *m, const struct svc *s, char *out, size_t cap);
-int svc_cgroup_create(struct svcmgr *m, struct svc *s);
-/* Signals every process in the service's cgroup; returns how many were signalled. */
-int svc_cgroup_signal(struct svcmgr *m, struct svc *s, int sig);
-bool svc_cgroup_empty(struct svcmgr *m, struct svc *s);
-long long svc_cgroup_read_ll(struct svcmgr *m, struct svc *s, const char *file);
-/* The service whose cgroup holds pid, or NULL. */
-struct svc *svc_by_cgroup_of(struct svcmgr *m, pid_t pid);
-
 /* svc_io.c */
 int svc_log_open(struct svcmgr *m, struct svc *s);
 void svc_log_note(struct svcmgr *m, struct svc *s, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 void svc_log_echo_tail(struct svcmgr *m, struct svc *s, unsigned lines);
 void svc_log_drain(struct svcmgr *m, struct svc *s);
-void svc_notify_read(struct svcmgr *m);
-/* Called by svc_io when a notify message arrives for s. */
 void svc_inotify_drain(void);
+/* svc_run.c: applies a notify message from sender, already known to belong to s. */
 void svc_on_notify(struct svcmgr *m, struct svc *s, const char *msg, pid_t sender);
 
 #endif

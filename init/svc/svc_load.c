@@ -320,35 +320,10 @@ static void break_cycles(struct svcmgr *m)
 	free(path);
 }
 
-static void open_notify(struct svcmgr *m)
-{
-	struct sockaddr_un sa = {.sun_family = AF_UNIX};
-	if (!m->notify_path[0])
-		snprintf(m->notify_path, sizeof m->notify_path, "%s", "/run/ekinit/notify");
-	snprintf(sa.sun_path, sizeof sa.sun_path, "%s", m->notify_path);
-	int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	int one = 1;
-	unlink(m->notify_path);
-	/* Writable by every user (0666): a service with User= must be able to send READY=1. Who sent
-	 * a message is decided by its SCM_CREDENTIALS and the sender's cgroup, not by the file mode. */
-	mode_t old_umask = umask(0111);
-	int b = fd < 0 ? -1 : bind(fd, (struct sockaddr *)&sa, sizeof sa);
-	umask(old_umask);
-	if (fd < 0 || b < 0 || setsockopt(fd, SOL_SOCKET, SO_PASSCRED, &one, sizeof one) < 0) {
-		ek_err("services: notify socket %s: %s; Type=notify units cannot report ready", m->notify_path,
-		       strerror(errno));
-		if (fd >= 0)
-			close(fd);
-		return;
-	}
-	svc_epoll_add(m, fd, SVC_EPOLL_TAG_NOTIFY);
-	m->notify_fd = fd;
-}
-
 int svcmgr_load(struct svcmgr *m)
 {
 	if (m->notify_fd < 0)
-		open_notify(m);
+		svc_notify_open(m);
 	wants_dir_units(m, "multi-user.target", 0);
 	enabled_file_units(m);
 	long mu = add_unit(m, "multi-user.target", true, 0);

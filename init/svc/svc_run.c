@@ -786,45 +786,54 @@ bool svcmgr_child_exited(struct svcmgr *m, pid_t pid, int status)
 	}
 }
 
+/* What a notify message changes: STATUS=, the main process, the start deadline, readiness. */
+static void apply_notify(struct svcmgr *m, struct svc *s, const struct svc_notify *n, pid_t sender)
+{
+	if (n->has_status)
+		snprintf(s->status_text, sizeof s->status_text, "%s", n->status);
+	if (n->has_mainpid) {
+		/* Only a process of the service itself may become its main process. */
+		if (n->mainpid > 1 && svc_by_cgroup_of(m, n->mainpid) == s) {
+			if (n->mainpid != s->main_pid)
+				adopt_main(m, s, n->mainpid);
+		} else {
+			ek_warn("%s: notify: MAINPID=%s refused (not a process of this service)", s->name,
+				n->mainpid_text);
+		}
+	}
+	if (n->has_extend && s->state == SVC_STARTING && s->deadline_ms) {
+		double want = ek_sys.now_ms() + (double)n->extend_usec / 1000.0;
+		if (want > s->deadline_ms)
+			s->deadline_ms = want;
+	}
+	if (n->ignored || n->unknown)
+		ek_debug("%s: notify from %d: %u line(s) not acted on%s%s", s->name, (int)sender, n->ignored + n->unknown,
+			 n->unknown ? "; unknown: " : "", n->first_unknown);
+	if (n->ready && s->state == SVC_STARTING && s->phase == PH_READY_WAIT && !s->ready &&
+	    s->u.type == UNIT_TYPE_NOTIFY)
+		became_ready(m, s);
+}
+
 void svc_on_notify(struct svcmgr *m, struct svc *s, const char *msg, pid_t sender)
 {
-	char copy[4097];
-	snprintf(copy, sizeof copy, "%s", msg);
-	for (char *save, *line = strtok_r(copy, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-		if (!strcmp(line, "READY=1")) {
-			if (s->state == SVC_STARTING && s->phase == PH_READY_WAIT && !s->ready &&
-			    s->u.type == UNIT_TYPE_NOTIFY)
-				became_ready(m, s);
-		} else if (!strncmp(line, "STATUS=", 7)) {
-			size_t k = 0;
-			for (const char *p = line + 7; *p && k < sizeof s->status_text - 1; p++)
-				s->status_text[k++] = (*p >= 0x20 && *p < 0x7f) ? *p : '?';
-			s->status_text[k] = '\0';
-		} else if (!strncmp(line, "MAINPID=", 8)) {
-			char *end;
-			long p = strtol(line + 8, &end, 10);
-			/* Only a process of the service itself may become its main process. */
-			if (*end == '\0' && p > 1 && svc_by_cgroup_of(m, (pid_t)p) == s) {
-				if ((pid_t)p != s->main_pid)
-					adopt_main(m, s, (pid_t)p);
-			}
-			else
-				ek_warn("%s: notify: MAINPID=%s refused (not a process of this service)", s->name, line + 8);
-		} else if (!strncmp(line, "EXTEND_TIMEOUT_USEC=", 20)) {
-			char *end;
-			unsigned long long us = strtoull(line + 20, &end, 10);
-			if (*end == '\0' && s->state == SVC_STARTING && s->deadline_ms) {
-				double want = ek_sys.now_ms() + (double)us / 1000.0;
-				if (want > s->deadline_ms)
-					s->deadline_ms = want;
-			}
-		} else if (!strcmp(line, "STOPPING=1") || !strcmp(line, "RELOADING=1") ||
-			   !strncmp(line, "MONOTONIC_USEC=", 15) || !strncmp(line, "ERRNO=", 6) ||
-			   !strncmp(line, "WATCHDOG", 8) || !strncmp(line, "FDSTORE", 7)) {
-			ek_debug("%s: notify from %d: %s", s->name, (int)sender, line);
-		} else {
-			ek_debug("%s: notify from %d: unknown '%.60s'", s->name, (int)sender, line);
-		}
+	struct svc_notify n;
+	svc_notify_parse(msg, &n);
+	apply_notify(m, s, &n, sender);
+}
+
+/* The notify socket is readable: apply what is waiting, bounded so that a flood cannot hold the
+ * loop. */
+static void notify_read(struct svcmgr *m)
+{
+	for (int round = 0; round < 64; round++) {
+		struct svc *s;
+		struct svc_notify n;
+		pid_t sender;
+		int r = svc_notify_recv(m, &s, &n, &sender);
+		if (r == 0)
+			return;
+		if (r > 0)
+			apply_notify(m, s, &n, sender);
 	}
 }
 
@@ -1040,7 +1049,7 @@ static void main_pidfd_ready(struct svcmgr *m, struct svc *s)
 void svcmgr_epoll_event(struct svcmgr *m, unsigned long long tag)
 {
 	if (tag & SVC_EPOLL_TAG_NOTIFY)
-		svc_notify_read(m);
+		notify_read(m);
 	else if (tag & SVC_EPOLL_TAG_INOTIFY)
 		svc_inotify_drain();
 	else if (tag & SVC_EPOLL_TAG_PIDFD) {
