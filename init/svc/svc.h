@@ -99,6 +99,7 @@ struct svcmgr {
 	size_t log_cap;          /* bytes per service log (two halves) */
 	int epfd;                /* PID 1's epoll: log pipes are registered here with data.u64 tagged */
 	int notify_fd;
+	int inotify_fd;          /* StartWhenExists= watches (svc_conditions.c), -1 until the first */
 	char notify_path[108];
 	bool shutting_down;
 	bool console_echo;       /* echo every service line to the console (ekinit.debug) */

@@ -36,6 +36,7 @@ int svcmgr_init(struct svcmgr *m, int epfd)
 	m->log_cap = 1 << 20;
 	m->epfd = epfd;
 	m->notify_fd = -1;
+	m->inotify_fd = -1;
 	/* Reached by the manager itself once every wanted service has settled (svc_run.c). */
 	svcmgr_target_await(m, "multi-user.target");
 	svcmgr_target_await(m, "default.target");

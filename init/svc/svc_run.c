@@ -5,14 +5,12 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <glob.h>
 #include <grp.h>
 #include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/inotify.h>
 #include <sys/epoll.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -100,84 +98,6 @@ static bool deps_ready(struct svcmgr *m, struct svc *s)
 	}
 	return true;
 }
-
-static bool cond_holds(const struct unit_cond *c)
-{
-	struct stat st;
-	bool r = false;
-	switch (c->kind) {
-	case UNIT_COND_PATH_EXISTS:
-		r = access(c->path, F_OK) == 0;
-		break;
-	case UNIT_COND_PATH_EXISTS_GLOB: {
-		glob_t g;
-		r = glob(c->path, GLOB_NOSORT, NULL, &g) == 0;
-		if (r)
-			globfree(&g);
-		break;
-	}
-	case UNIT_COND_PATH_IS_DIRECTORY:
-		r = stat(c->path, &st) == 0 && S_ISDIR(st.st_mode);
-		break;
-	case UNIT_COND_PATH_IS_SYMBOLIC_LINK:
-		r = lstat(c->path, &st) == 0 && S_ISLNK(st.st_mode);
-		break;
-	case UNIT_COND_PATH_IS_MOUNT_POINT: {
-		struct stat parent;
-		char up_path[4200];
-		snprintf(up_path, sizeof up_path, "%s/..", c->path);
-		r = stat(c->path, &st) == 0 && stat(up_path, &parent) == 0 &&
-		    (st.st_dev != parent.st_dev || st.st_ino == parent.st_ino);
-		break;
-	}
-	case UNIT_COND_PATH_IS_READ_WRITE:
-		r = access(c->path, W_OK) == 0;
-		break;
-	case UNIT_COND_DIRECTORY_NOT_EMPTY: {
-		glob_t g;
-		char pat[4200];
-		snprintf(pat, sizeof pat, "%s/*", c->path);
-		r = glob(pat, GLOB_NOSORT, NULL, &g) == 0;
-		if (r)
-			globfree(&g);
-		break;
-	}
-	case UNIT_COND_FILE_NOT_EMPTY:
-		r = stat(c->path, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0;
-		break;
-	case UNIT_COND_FILE_IS_EXECUTABLE:
-		r = stat(c->path, &st) == 0 && S_ISREG(st.st_mode) && access(c->path, X_OK) == 0;
-		break;
-	}
-	return c->negate ? !r : r;
-}
-
-/* Returns 0 when the unit may start, 1 when a condition says skip, -1 when an assertion failed. */
-static int check_conditions(struct svc *s)
-{
-	bool any_trigger = false, trigger_ok = false;
-	for (size_t i = 0; i < s->u.conds.n; i++) {
-		const struct unit_cond *c = &s->u.conds.v[i];
-		bool ok = cond_holds(c);
-		if (c->trigger) {
-			any_trigger = true;
-			trigger_ok |= ok;
-			continue;
-		}
-		if (!ok) {
-			snprintf(s->why, sizeof s->why, "%s failed for %s%s", c->assert ? "assertion" : "condition",
-				 c->negate ? "!" : "", c->path);
-			return c->assert ? -1 : 1;
-		}
-	}
-	if (any_trigger && !trigger_ok) {
-		snprintf(s->why, sizeof s->why, "none of the triggering conditions holds");
-		return 1;
-	}
-	return 0;
-}
-
-static void watch_for(struct svcmgr *m, const char *path);
 
 static void run_next(struct svcmgr *m, struct svc *s);
 static void begin_stop(struct svcmgr *m, struct svc *s, bool ended);
@@ -837,42 +757,6 @@ static void notify_read(struct svcmgr *m)
 	}
 }
 
-/* ---- inotify for StartWhenExists ------------------------------------------------------------ */
-
-static int inotify_fd = -1;
-
-static void watch_for(struct svcmgr *m, const char *path)
-{
-	char dir[4096];
-	if (inotify_fd < 0) {
-		inotify_fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
-		if (inotify_fd < 0)
-			return;
-		svc_epoll_add(m, inotify_fd, SVC_EPOLL_TAG_INOTIFY);
-	}
-	/* Watch the nearest directory that exists: a creation anywhere on the way wakes us. */
-	snprintf(dir, sizeof dir, "%s", path);
-	for (;;) {
-		char *slash = strrchr(dir, '/');
-		if (!slash)
-			return;
-		if (slash == dir)
-			slash[1] = '\0';
-		else
-			*slash = '\0';
-		if (inotify_add_watch(inotify_fd, dir, IN_CREATE | IN_MOVED_TO | IN_CLOSE_WRITE | IN_ATTRIB) >= 0 ||
-		    !strcmp(dir, "/"))
-			return;
-	}
-}
-
-void svc_inotify_drain(void)
-{
-	char buf[4096];
-	while (inotify_fd >= 0 && read(inotify_fd, buf, sizeof buf) > 0) {
-	}
-}
-
 /* ---- dispatch -------------------------------------------------------------------------------- */
 
 static void try_start(struct svcmgr *m, struct svc *s)
@@ -885,7 +769,7 @@ static void try_start(struct svcmgr *m, struct svc *s)
 	}
 	if (!deps_ready(m, s))
 		return;
-	int c = check_conditions(s);
+	int c = svc_check_conditions(s);
 	if (c > 0) {
 		svc_set_state(m, s, SVC_SKIPPED, "%s", s->why);
 		ek_info("skipped %s: %s", s->name, s->why);
@@ -898,7 +782,7 @@ static void try_start(struct svcmgr *m, struct svc *s)
 	}
 	if (s->u.start_when_exists && access(s->u.start_when_exists, F_OK) < 0) {
 		snprintf(s->why, sizeof s->why, "waiting for %s to exist", s->u.start_when_exists);
-		watch_for(m, s->u.start_when_exists);
+		svc_watch_for(m, s->u.start_when_exists);
 		return;
 	}
 	begin_start(m, s);
@@ -1051,7 +935,7 @@ void svcmgr_epoll_event(struct svcmgr *m, unsigned long long tag)
 	if (tag & SVC_EPOLL_TAG_NOTIFY)
 		notify_read(m);
 	else if (tag & SVC_EPOLL_TAG_INOTIFY)
-		svc_inotify_drain();
+		svc_inotify_drain(m);
 	else if (tag & SVC_EPOLL_TAG_PIDFD) {
 		size_t idx = (size_t)(tag & 0xffffffffu);
 		if (idx < m->n)

@@ -82,6 +82,7 @@ void svcmgr_free(struct svcmgr *m)
 		free_svc(m->scratch);
 	free(m->scratch);
 	close_fd(&m->notify_fd);
+	close_fd(&m->inotify_fd);
 	m->v = m->scratch = NULL;
 	m->n = m->cap = 0;
 }
