@@ -110,6 +110,8 @@ struct svcmgr {
 	/* What svcmgr_get loaded for a read-only lookup of a unit nobody wants: valid until the next
 	 * lookup, never part of v, so status and is-active leave nothing behind. */
 	struct svc *scratch;
+	/* The last lines of a log are read here (svcmgr_log_tail): PID 1 allocates nothing for it. */
+	char tail_buf[64 * 1024];
 };
 
 #define SVC_EPOLL_TAG_LOG (1ull << 40)

@@ -5,6 +5,7 @@
 #include "svc.h"
 #include "svc_cgroup.h"
 #include "svc_conditions.h"
+#include "svc_log.h"
 #include "svc_notify.h"
 #include "svc_table.h"
 
@@ -35,11 +36,6 @@ pid_t svc_spawn(struct svcmgr *m, struct svc *s, const struct unit_exec *cmd, bo
 /* Forks a readiness probe attempt (exit 0 = ready). */
 pid_t svc_spawn_probe(struct svcmgr *m, struct svc *s);
 
-/* svc_io.c */
-int svc_log_open(struct svcmgr *m, struct svc *s);
-void svc_log_note(struct svcmgr *m, struct svc *s, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-void svc_log_echo_tail(struct svcmgr *m, struct svc *s, unsigned lines);
-void svc_log_drain(struct svcmgr *m, struct svc *s);
 /* svc_run.c: applies a notify message from sender, already known to belong to s. */
 void svc_on_notify(struct svcmgr *m, struct svc *s, const char *msg, pid_t sender);
 

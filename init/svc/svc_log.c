@@ -1,7 +1,6 @@
-/* A service's output and its sd_notify messages. Output: every line of stdout and stderr goes into
- * a size-capped ring of two files under /run/log/ekinit (RAM is the disk on these nodes), stamped
- * with seconds since boot. Notify: one datagram socket for all services; the sender is identified
- * by the credentials the kernel attaches, never by what the message claims. */
+/* A service's output: every line of stdout and stderr goes into a size-capped ring of two files
+ * under /run/log/ekinit (RAM is the disk on these nodes), stamped with seconds since boot; the
+ * first lines of a start (or all, with ekinit.debug) are echoed to the console. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
@@ -14,7 +13,8 @@
 #include <unistd.h>
 
 #include "log.h"
-#include "svc_internal.h"
+#include "svc_log.h"
+#include "svc_table.h"
 #include "sys.h"
 
 #define SVC_ECHO_START_LINES 10
@@ -151,7 +151,7 @@ void svc_log_note(struct svcmgr *m, struct svc *s, const char *fmt, ...)
 /* Reads the last `lines` lines of the ring (both halves) into sb. */
 static void tail_into(struct svcmgr *m, struct svc *s, unsigned lines, struct strbuf *sb, const char *prefix)
 {
-	static char buf[64 * 1024];
+	char *buf = m->tail_buf;
 	size_t len = 0;
 	const char *suffix[] = {".1", ""};
 	for (int k = 0; k < 2; k++) {
@@ -162,7 +162,7 @@ static void tail_into(struct svcmgr *m, struct svc *s, unsigned lines, struct st
 			continue;
 		/* Each half contributes at most half the buffer, the older first. */
 		off_t size = lseek(fd, 0, SEEK_END);
-		off_t from = size > (off_t)(sizeof buf / 2) ? size - (off_t)(sizeof buf / 2) : 0;
+		off_t from = size > (off_t)(sizeof m->tail_buf / 2) ? size - (off_t)(sizeof m->tail_buf / 2) : 0;
 		ssize_t n = pread(fd, buf + len, (size_t)(size - from), from);
 		if (n > 0)
 			len += (size_t)n;
