@@ -14,8 +14,10 @@
 
 #include "confdirs.h"
 #include "log.h"
-#include "svc.h"
-#include "svc_internal.h"
+#include "svc_load.h"
+#include "svc_notify.h"
+#include "svc_table.h"
+#include "svc_targets.h"
 #include "sys.h"
 
 static bool ends_with(const char *s, const char *suffix)

@@ -17,7 +17,14 @@
 #include <unistd.h>
 
 #include "log.h"
-#include "svc_internal.h"
+#include "svc_cgroup.h"
+#include "svc_conditions.h"
+#include "svc_load.h"
+#include "svc_log.h"
+#include "svc_notify.h"
+#include "svc_run.h"
+#include "svc_spawn.h"
+#include "svc_table.h"
 #include "sys.h"
 
 #define PROBE_INTERVAL_MS 250

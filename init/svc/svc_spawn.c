@@ -22,7 +22,8 @@
 #include "envfile.h"
 #include "log.h"
 #include "signals.h"
-#include "svc_internal.h"
+#include "svc_cgroup.h"
+#include "svc_spawn.h"
 #include "sys.h"
 #include "unit_exec.h"
 

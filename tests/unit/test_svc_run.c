@@ -12,7 +12,8 @@
 
 #include "t.h"
 #include "log.h"
-#include "svc_internal.h"
+#include "svc_run.h"
+#include "svc_spawn.h"
 #include "sys.h"
 
 static char dir[64], logs[32768];
