@@ -2,11 +2,8 @@
  * and start limits, stopping (ExecStop, KillSignal, TimeoutStopSec, SIGKILL), and shutdown in
  * reverse order. Driven by svcmgr_dispatch (time passing, dependencies changing),
  * svcmgr_child_exited and notify messages; nothing here waits. */
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <grp.h>
-#include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,6 +16,7 @@
 #include "log.h"
 #include "svc_cgroup.h"
 #include "svc_conditions.h"
+#include "svc_dirs.h"
 #include "svc_load.h"
 #include "svc_log.h"
 #include "svc_notify.h"
@@ -133,95 +131,6 @@ static void spawn_or_fail(struct svcmgr *m, struct svc *s, const struct unit_exe
 	svc_log_note(m, s, "started %s (pid %d)", cmd->path, (int)pid);
 }
 
-/* RuntimeDirectory= belongs to the service's User=/Group= with exactly RuntimeDirectoryMode=
- * (not reduced by PID 1's umask). /run is PID 1's own tmpfs, so none of this can hang on a remote
- * file system; the directory is opened without following a symlink before it is changed. */
-static void make_runtime_dir(struct svc *s, const char *p)
-{
-	uid_t uid = 0;
-	gid_t gid = 0;
-	if (s->u.user) {
-		struct passwd *pw = getpwnam(s->u.user);
-		if (!pw) {
-			ek_warn("%s: RuntimeDirectory %s: no user %s (left to root)", s->name, p, s->u.user);
-		} else {
-			uid = pw->pw_uid;
-			gid = pw->pw_gid;
-		}
-	}
-	if (s->u.group) {
-		struct group *gr = getgrnam(s->u.group);
-		if (gr)
-			gid = gr->gr_gid;
-		else
-			ek_warn("%s: RuntimeDirectory %s: no group %s", s->name, p, s->u.group);
-	}
-	if (mkdir(p, 0700) < 0 && errno != EEXIST) {
-		ek_warn("%s: RuntimeDirectory %s: %s", s->name, p, strerror(errno));
-		return;
-	}
-	int fd = open(p, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (fd < 0 || fchown(fd, uid, gid) < 0 || fchmod(fd, s->u.runtime_directory_mode & 07777) < 0)
-		ek_warn("%s: RuntimeDirectory %s: %s", s->name, p, strerror(errno));
-	if (fd >= 0)
-		close(fd);
-}
-
-/* Removes what is under dirfd/name without following a symlink anywhere (the service may have
- * left symlinks to anywhere); depth-bounded. */
-static void remove_tree_at(int parent, const char *name, int depth)
-{
-	if (unlinkat(parent, name, 0) == 0 || errno == ENOENT)
-		return;
-	int fd = openat(parent, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (fd < 0 || depth > 32) {
-		if (fd >= 0)
-			close(fd);
-		return;
-	}
-	DIR *d = fdopendir(fd);
-	if (!d) {
-		close(fd);
-		return;
-	}
-	struct dirent *de;
-	while ((de = readdir(d)))
-		if (strcmp(de->d_name, ".") && strcmp(de->d_name, ".."))
-			remove_tree_at(dirfd(d), de->d_name, depth + 1);
-	closedir(d);
-	unlinkat(parent, name, AT_REMOVEDIR);
-}
-
-/* RuntimeDirectoryPreserve=no (the default): the directory goes when the service stops. */
-static void remove_runtime_dirs(struct svc *s, bool restarting)
-{
-	if (s->u.runtime_directory_preserve == UNIT_PRESERVE_YES ||
-	    (restarting && s->u.runtime_directory_preserve == UNIT_PRESERVE_RESTART))
-		return;
-	int run = open("/run", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (run < 0)
-		return;
-	for (size_t i = 0; i < s->u.runtime_directory.n; i++)
-		remove_tree_at(run, s->u.runtime_directory.v[i], 0);
-	close(run);
-}
-
-static void make_dirs(struct svc *s)
-{
-	for (size_t i = 0; i < s->u.runtime_directory.n; i++) {
-		char p[512];
-		snprintf(p, sizeof p, "/run/%s", s->u.runtime_directory.v[i]);
-		make_runtime_dir(s, p);
-	}
-	for (size_t i = 0; i < s->u.state_directory.n; i++) {
-		char p[512];
-		snprintf(p, sizeof p, "/var/lib/%s", s->u.state_directory.v[i]);
-		mkdir("/var/lib", 0755);
-		if (mkdir(p, 0755) < 0 && errno != EEXIST)
-			ek_warn("%s: StateDirectory %s: %s", s->name, p, strerror(errno));
-	}
-}
-
 static void begin_start(struct svcmgr *m, struct svc *s)
 {
 	double now = ek_sys.now_ms();
@@ -252,7 +161,7 @@ static void begin_start(struct svcmgr *m, struct svc *s)
 		}
 	}
 	svc_log_open(m, s);
-	make_dirs(s);
+	svc_dirs_create(s);
 	s->ready = false;
 	s->main_pid = s->ctl_pid = s->probe_pid = 0;
 	s->exec_idx = 0;
@@ -406,7 +315,7 @@ static void finish_stop(struct svcmgr *m, struct svc *s)
 	s->deadline_ms = 0;
 	bool again = !s->stop_requested && !s->restart_requested && should_restart(s, !failed, status, timeout) &&
 		     !m->shutting_down;
-	remove_runtime_dirs(s, again || (s->restart_requested && !m->shutting_down));
+	svc_dirs_remove(s, again || (s->restart_requested && !m->shutting_down));
 	if (again) {
 		/* Exponential backoff from RestartSec, reset after a run that lasted. */
 		double delay = ms(s->u.restart_sec);
