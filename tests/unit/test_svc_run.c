@@ -1018,6 +1018,51 @@ TEST(reload_mid_oneshot_keeps_the_running_list)
 	T_EQ_STR(S("a.service")->u.exec[UNIT_EXEC_START].v[0].path, "/bin/x");
 }
 
+/* ---- operator requests and logs -------------------------------------------------------------- */
+
+TEST(exec_reload_runs_beside_the_main_process)
+{
+	unit("a.service", SIMPLE "ExecReload=/bin/reload\n", "a");
+	boot("a.service");
+	char err[200];
+	T_EQ_INT(svcmgr_reload(&m, "a.service", err, sizeof err), 0);
+	T_ASSERT(pid_of("/bin/reload") > 0);
+	exits(pid_of("/bin/reload"), 0);
+	T_EQ_STR(state("a.service"), "running");
+	T_EQ_STR(S("a.service")->why, "reloaded");
+}
+
+TEST(reload_of_a_unit_that_is_not_running_is_refused)
+{
+	unit("a.service", SIMPLE "ExecReload=/bin/reload\n", "a");
+	boot("");
+	char err[200];
+	T_EQ_INT(svcmgr_reload(&m, "a.service", err, sizeof err), -EINVAL);
+	T_CONTAINS(err, "not running");
+	T_EQ_INT(nspawns, 0);
+}
+
+TEST(start_of_an_unknown_unit_is_not_found)
+{
+	boot("");
+	char err[200];
+	T_EQ_INT(svcmgr_start(&m, "nope.service", err, sizeof err), -ENOENT);
+	T_CONTAINS(err, "not-found");
+}
+
+TEST(log_records_each_process)
+{
+	unit("a.service", SIMPLE, "a");
+	boot("a.service");
+	exits(pid_of("/bin/a"), 0);
+	char out[2048];
+	struct strbuf sb;
+	sb_init(&sb, out, sizeof out);
+	T_EQ_INT(svcmgr_log_tail(&m, "a.service", 10, &sb), 0);
+	T_CONTAINS(out, "ekinit: started /bin/a (pid 1000)");
+	T_CONTAINS(out, "ekinit: main process 1000: exit status 0");
+}
+
 int main(void)
 {
 	if (pipe2(logpipe, O_NONBLOCK) < 0)
@@ -1091,5 +1136,9 @@ int main(void)
 	RUN(reload_while_running_applies_at_the_next_start);
 	RUN(reload_of_an_idle_unit_applies_at_once);
 	RUN(reload_mid_oneshot_keeps_the_running_list);
+	RUN(exec_reload_runs_beside_the_main_process);
+	RUN(reload_of_a_unit_that_is_not_running_is_refused);
+	RUN(start_of_an_unknown_unit_is_not_found);
+	RUN(log_records_each_process);
 	return T_END();
 }
