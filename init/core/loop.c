@@ -47,7 +47,7 @@ static void on_signal(struct ekinit *ek, const struct signalfd_siginfo *si)
 		pid_t pid;
 		int status;
 		/* Every child, ours or an orphan reparented to us, is reaped here. */
-		while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+		while ((pid = ek_sys.waitpid(-1, &status, WNOHANG)) > 0) {
 			if (pid == ek->shell_pid)
 				shell_exited(ek);
 			else if (pid == ek->boot.bg_pid)

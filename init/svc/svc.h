@@ -99,6 +99,7 @@ struct svcmgr {
 	size_t log_cap;          /* bytes per service log (two halves) */
 	int epfd;                /* PID 1's epoll: log pipes are registered here with data.u64 tagged */
 	int notify_fd;
+	int inotify_fd;          /* StartWhenExists= watches (svc_conditions.c), -1 until the first */
 	char notify_path[108];
 	bool shutting_down;
 	bool console_echo;       /* echo every service line to the console (ekinit.debug) */
@@ -109,6 +110,8 @@ struct svcmgr {
 	/* What svcmgr_get loaded for a read-only lookup of a unit nobody wants: valid until the next
 	 * lookup, never part of v, so status and is-active leave nothing behind. */
 	struct svc *scratch;
+	/* The last lines of a log are read here (svcmgr_log_tail): PID 1 allocates nothing for it. */
+	char tail_buf[64 * 1024];
 };
 
 #define SVC_EPOLL_TAG_LOG (1ull << 40)
@@ -118,6 +121,9 @@ struct svcmgr {
 
 /* Sets up the manager (no units yet). */
 int svcmgr_init(struct svcmgr *m, int epfd);
+/* Releases everything the manager holds (units, graph, log pipes and files, pidfds, the notify
+ * socket); the epoll descriptor is the caller's. Processes are left alone. */
+void svcmgr_free(struct svcmgr *m);
 /* Loads the enabled units and everything they pull in; reports load problems. Returns how many
  * units were loaded. */
 int svcmgr_load(struct svcmgr *m);

@@ -11,7 +11,7 @@
 
 #include "cgroups.h"
 #include "log.h"
-#include "svc_internal.h"
+#include "svc_cgroup.h"
 #include "sys.h"
 
 int svc_cgroup_path(const struct svcmgr *m, const struct svc *s, char *out, size_t cap)
@@ -52,10 +52,14 @@ static int read_pids(struct svcmgr *m, struct svc *s, pid_t *pids, int max)
 	if (svc_cgroup_path(m, s, path, sizeof path - 16) < 0)
 		return 0;
 	strcat(path, "/cgroup.procs");
-	FILE *f = fopen(path, "re");
+	int fd = ek_sys.open(path, O_RDONLY | O_CLOEXEC, 0);
+	FILE *f = fd < 0 ? NULL : fdopen(fd, "re");
 	int n = 0;
-	if (!f)
+	if (!f) {
+		if (fd >= 0)
+			close(fd);
 		return 0;
+	}
 	while (n < max && fgets(line, sizeof line, f)) {
 		long p = strtol(line, NULL, 10);
 		if (p > 1)
@@ -113,10 +117,14 @@ struct svc *svc_by_cgroup_of(struct svcmgr *m, pid_t pid)
 {
 	char path[64], line[600];
 	snprintf(path, sizeof path, "/proc/%d/cgroup", (int)pid);
-	FILE *f = fopen(path, "re");
+	int fd = ek_sys.open(path, O_RDONLY | O_CLOEXEC, 0);
+	FILE *f = fd < 0 ? NULL : fdopen(fd, "re");
 	struct svc *found = NULL;
-	if (!f)
+	if (!f) {
+		if (fd >= 0)
+			close(fd);
 		return NULL;
+	}
 	while (!found && fgets(line, sizeof line, f)) {
 		/* cgroup v2: "0::/system.slice/NAME.service[/sub]" */
 		if (strncmp(line, "0::/system.slice/", 17))

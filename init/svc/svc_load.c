@@ -14,27 +14,16 @@
 
 #include "confdirs.h"
 #include "log.h"
-#include "svc.h"
-#include "svc_internal.h"
+#include "svc_load.h"
+#include "svc_notify.h"
+#include "svc_table.h"
+#include "svc_targets.h"
 #include "sys.h"
 
 static bool ends_with(const char *s, const char *suffix)
 {
 	size_t a = strlen(s), b = strlen(suffix);
 	return a >= b && !strcmp(s + a - b, suffix);
-}
-
-struct svc *svcmgr_find(struct svcmgr *m, const char *name)
-{
-	for (size_t i = 0; i < m->n; i++) {
-		struct svc *s = &m->v[i];
-		if (!strcmp(s->name, name))
-			return s;
-		for (size_t a = 0; s->loaded && a < s->u.aliases.n; a++)
-			if (!strcmp(s->u.aliases.v[a], name))
-				return s;
-	}
-	return NULL;
 }
 
 int svcmgr_init(struct svcmgr *m, int epfd)
@@ -49,28 +38,11 @@ int svcmgr_init(struct svcmgr *m, int epfd)
 	m->log_cap = 1 << 20;
 	m->epfd = epfd;
 	m->notify_fd = -1;
+	m->inotify_fd = -1;
 	/* Reached by the manager itself once every wanted service has settled (svc_run.c). */
 	svcmgr_target_await(m, "multi-user.target");
 	svcmgr_target_await(m, "default.target");
 	return 0;
-}
-
-static struct svc *new_svc(struct svcmgr *m, const char *name)
-{
-	if (m->n == m->cap) {
-		size_t ncap = m->cap ? m->cap * 2 : 32;
-		struct svc *nv = realloc(m->v, ncap * sizeof *nv);
-		if (!nv)
-			return NULL;
-		m->v = nv;
-		m->cap = ncap;
-	}
-	struct svc *s = &m->v[m->n++];
-	memset(s, 0, sizeof *s);
-	snprintf(s->name, sizeof s->name, "%s", name);
-	s->log_rd = s->log_wr = s->log_fd = s->main_pidfd = -1;
-	s->since_ms = ek_sys.now_ms();
-	return s;
 }
 
 /* Loads name (once) and returns its index, or -1 when it cannot be had at all. */
@@ -109,7 +81,7 @@ static long add_unit(struct svcmgr *m, const char *name, bool wanted, int depth)
 	if (depth > 64)
 		return -1;
 	if (ends_with(name, ".target")) {
-		s = new_svc(m, name);
+		s = svc_table_add(m, name);
 		if (!s)
 			return -1;
 		s->is_target = true;
@@ -129,7 +101,7 @@ static long add_unit(struct svcmgr *m, const char *name, bool wanted, int depth)
 		ek_warn("services: %s: only .service and .target units are supported (ignored)", name);
 		return -1;
 	}
-	s = new_svc(m, name);
+	s = svc_table_add(m, name);
 	if (!s)
 		return -1;
 	long idx = s - m->v;
@@ -351,35 +323,10 @@ static void break_cycles(struct svcmgr *m)
 	free(path);
 }
 
-static void open_notify(struct svcmgr *m)
-{
-	struct sockaddr_un sa = {.sun_family = AF_UNIX};
-	if (!m->notify_path[0])
-		snprintf(m->notify_path, sizeof m->notify_path, "%s", "/run/ekinit/notify");
-	snprintf(sa.sun_path, sizeof sa.sun_path, "%s", m->notify_path);
-	int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	int one = 1;
-	unlink(m->notify_path);
-	/* Writable by every user (0666): a service with User= must be able to send READY=1. Who sent
-	 * a message is decided by its SCM_CREDENTIALS and the sender's cgroup, not by the file mode. */
-	mode_t old_umask = umask(0111);
-	int b = fd < 0 ? -1 : bind(fd, (struct sockaddr *)&sa, sizeof sa);
-	umask(old_umask);
-	if (fd < 0 || b < 0 || setsockopt(fd, SOL_SOCKET, SO_PASSCRED, &one, sizeof one) < 0) {
-		ek_err("services: notify socket %s: %s; Type=notify units cannot report ready", m->notify_path,
-		       strerror(errno));
-		if (fd >= 0)
-			close(fd);
-		return;
-	}
-	svc_epoll_add(m, fd, SVC_EPOLL_TAG_NOTIFY);
-	m->notify_fd = fd;
-}
-
 int svcmgr_load(struct svcmgr *m)
 {
 	if (m->notify_fd < 0)
-		open_notify(m);
+		svc_notify_open(m);
 	wants_dir_units(m, "multi-user.target", 0);
 	enabled_file_units(m);
 	long mu = add_unit(m, "multi-user.target", true, 0);
@@ -448,20 +395,6 @@ long svcmgr_add(struct svcmgr *m, const char *name, bool wanted)
 	return idx;
 }
 
-bool svc_idle(const struct svc *s)
-{
-	return s->state != SVC_STARTING && s->state != SVC_RUNNING && s->state != SVC_STOPPING;
-}
-
-static void drop_next_def(struct svc *s)
-{
-	if (s->next_def) {
-		unit_free(&s->next_def->u);
-		free(s->next_def);
-		s->next_def = NULL;
-	}
-}
-
 bool svc_apply_next_def(struct svcmgr *m, struct svc *s)
 {
 	struct svc_next_def *d = s->next_def;
@@ -502,7 +435,7 @@ int svcmgr_reload_units(struct svcmgr *m, char *err, size_t cap)
 			free(d);
 			continue;
 		}
-		drop_next_def(s);
+		svc_drop_next_def(s);
 		s->next_def = d;
 		if (svc_idle(s)) {
 			unit_free(&s->u);

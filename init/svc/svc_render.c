@@ -4,7 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "svc_internal.h"
+#include "svc_cgroup.h"
+#include "svc_table.h"
 #include "sys.h"
 
 static void json_service(struct svcmgr *m, struct svc *s, struct strbuf *sb)

@@ -2,77 +2,32 @@
  * and start limits, stopping (ExecStop, KillSignal, TimeoutStopSec, SIGKILL), and shutdown in
  * reverse order. Driven by svcmgr_dispatch (time passing, dependencies changing),
  * svcmgr_child_exited and notify messages; nothing here waits. */
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <glob.h>
-#include <grp.h>
-#include <pwd.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/inotify.h>
 #include <sys/epoll.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "log.h"
-#include "svc_internal.h"
+#include "svc_cgroup.h"
+#include "svc_conditions.h"
+#include "svc_dirs.h"
+#include "svc_load.h"
+#include "svc_log.h"
+#include "svc_notify.h"
+#include "svc_run.h"
+#include "svc_spawn.h"
+#include "svc_table.h"
 #include "sys.h"
 
 #define PROBE_INTERVAL_MS 250
 #define KILL_GRACE_MS 5000
 #define BACKOFF_MAX_MS 30000.0
-
-static const char *const state_names[] = {
-	[SVC_INACTIVE] = "inactive", [SVC_WAITING] = "waiting",       [SVC_STARTING] = "starting",
-	[SVC_RUNNING] = "running",   [SVC_EXITED] = "exited",         [SVC_STOPPING] = "stopping",
-	[SVC_RESTARTING] = "restarting", [SVC_FAILED] = "failed",     [SVC_SKIPPED] = "skipped",
-};
-
-const char *svc_state_name(enum svc_state st)
-{
-	return (unsigned)st <= SVC_SKIPPED ? state_names[st] : "?";
-}
-
-const char *svc_active_word(const struct svc *s)
-{
-	switch (s->state) {
-	case SVC_RUNNING:
-		return "active";
-	case SVC_EXITED:
-		return s->loaded && s->u.remain_after_exit ? "active" : "inactive";
-	case SVC_STARTING:
-	case SVC_RESTARTING:
-		return "activating";
-	case SVC_WAITING:
-		/* a queued start: what a client polling after `start` must see */
-		return s->wanted ? "activating" : "inactive";
-	case SVC_STOPPING:
-		return "deactivating";
-	case SVC_FAILED:
-		return "failed";
-	default:
-		return "inactive";
-	}
-}
-
-void svc_set_state(struct svcmgr *m, struct svc *s, enum svc_state st, const char *fmt, ...)
-{
-	(void)m;
-	char why[sizeof s->why];
-	s->state = st;
-	s->since_ms = ek_sys.now_ms();
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(why, sizeof why, fmt, ap); /* fmt's arguments may be s->why itself */
-	va_end(ap);
-	memcpy(s->why, why, sizeof why);
-}
 
 static double ms(uint64_t usec)
 {
@@ -93,12 +48,11 @@ static void adopt_main(struct svcmgr *m, struct svc *s, pid_t pid)
 {
 	release_main_pidfd(m, s);
 	s->main_pid = pid;
-	int fd = (int)syscall(SYS_pidfd_open, pid, 0);
+	int fd = ek_sys.pidfd_open(pid);
 	if (fd < 0) {
 		ek_debug("%s: pidfd_open(%d): %s", s->name, (int)pid, strerror(errno));
 		return;
 	}
-	fcntl(fd, F_SETFD, FD_CLOEXEC);
 	s->main_pidfd = fd;
 	if (svc_epoll_add(m, fd, SVC_EPOLL_TAG_PIDFD | (unsigned long long)(s - m->v)) < 0)
 		ek_debug("%s: watching pid %d: %s", s->name, (int)pid, strerror(errno));
@@ -110,7 +64,7 @@ static void kill_main(struct svc *s, int sig)
 	if (s->main_pid <= 0)
 		return;
 	if (s->main_pidfd >= 0)
-		syscall(SYS_pidfd_send_signal, s->main_pidfd, sig, NULL, 0);
+		ek_sys.pidfd_send_signal(s->main_pidfd, sig);
 	else
 		ek_sys.kill(s->main_pid, sig);
 }
@@ -150,92 +104,13 @@ static bool deps_ready(struct svcmgr *m, struct svc *s)
 	return true;
 }
 
-static bool cond_holds(const struct unit_cond *c)
-{
-	struct stat st;
-	bool r = false;
-	switch (c->kind) {
-	case UNIT_COND_PATH_EXISTS:
-		r = access(c->path, F_OK) == 0;
-		break;
-	case UNIT_COND_PATH_EXISTS_GLOB: {
-		glob_t g;
-		r = glob(c->path, GLOB_NOSORT, NULL, &g) == 0;
-		if (r)
-			globfree(&g);
-		break;
-	}
-	case UNIT_COND_PATH_IS_DIRECTORY:
-		r = stat(c->path, &st) == 0 && S_ISDIR(st.st_mode);
-		break;
-	case UNIT_COND_PATH_IS_SYMBOLIC_LINK:
-		r = lstat(c->path, &st) == 0 && S_ISLNK(st.st_mode);
-		break;
-	case UNIT_COND_PATH_IS_MOUNT_POINT: {
-		struct stat parent;
-		char up_path[4200];
-		snprintf(up_path, sizeof up_path, "%s/..", c->path);
-		r = stat(c->path, &st) == 0 && stat(up_path, &parent) == 0 &&
-		    (st.st_dev != parent.st_dev || st.st_ino == parent.st_ino);
-		break;
-	}
-	case UNIT_COND_PATH_IS_READ_WRITE:
-		r = access(c->path, W_OK) == 0;
-		break;
-	case UNIT_COND_DIRECTORY_NOT_EMPTY: {
-		glob_t g;
-		char pat[4200];
-		snprintf(pat, sizeof pat, "%s/*", c->path);
-		r = glob(pat, GLOB_NOSORT, NULL, &g) == 0;
-		if (r)
-			globfree(&g);
-		break;
-	}
-	case UNIT_COND_FILE_NOT_EMPTY:
-		r = stat(c->path, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0;
-		break;
-	case UNIT_COND_FILE_IS_EXECUTABLE:
-		r = stat(c->path, &st) == 0 && S_ISREG(st.st_mode) && access(c->path, X_OK) == 0;
-		break;
-	}
-	return c->negate ? !r : r;
-}
-
-/* Returns 0 when the unit may start, 1 when a condition says skip, -1 when an assertion failed. */
-static int check_conditions(struct svc *s)
-{
-	bool any_trigger = false, trigger_ok = false;
-	for (size_t i = 0; i < s->u.conds.n; i++) {
-		const struct unit_cond *c = &s->u.conds.v[i];
-		bool ok = cond_holds(c);
-		if (c->trigger) {
-			any_trigger = true;
-			trigger_ok |= ok;
-			continue;
-		}
-		if (!ok) {
-			snprintf(s->why, sizeof s->why, "%s failed for %s%s", c->assert ? "assertion" : "condition",
-				 c->negate ? "!" : "", c->path);
-			return c->assert ? -1 : 1;
-		}
-	}
-	if (any_trigger && !trigger_ok) {
-		snprintf(s->why, sizeof s->why, "none of the triggering conditions holds");
-		return 1;
-	}
-	return 0;
-}
-
-static void watch_for(struct svcmgr *m, const char *path);
-
 static void run_next(struct svcmgr *m, struct svc *s);
-static void begin_stop(struct svcmgr *m, struct svc *s, bool ended);
 
 /* The run ended badly (or by itself): record how, then stop what is left of it. */
 static void end_run(struct svcmgr *m, struct svc *s, enum svc_result r)
 {
 	s->result = r;
-	begin_stop(m, s, true);
+	svc_begin_stop(m, s, true);
 }
 
 static void spawn_or_fail(struct svcmgr *m, struct svc *s, const struct unit_exec *cmd, bool main_process)
@@ -253,95 +128,6 @@ static void spawn_or_fail(struct svcmgr *m, struct svc *s, const struct unit_exe
 	else
 		s->ctl_pid = pid;
 	svc_log_note(m, s, "started %s (pid %d)", cmd->path, (int)pid);
-}
-
-/* RuntimeDirectory= belongs to the service's User=/Group= with exactly RuntimeDirectoryMode=
- * (not reduced by PID 1's umask). /run is PID 1's own tmpfs, so none of this can hang on a remote
- * file system; the directory is opened without following a symlink before it is changed. */
-static void make_runtime_dir(struct svc *s, const char *p)
-{
-	uid_t uid = 0;
-	gid_t gid = 0;
-	if (s->u.user) {
-		struct passwd *pw = getpwnam(s->u.user);
-		if (!pw) {
-			ek_warn("%s: RuntimeDirectory %s: no user %s (left to root)", s->name, p, s->u.user);
-		} else {
-			uid = pw->pw_uid;
-			gid = pw->pw_gid;
-		}
-	}
-	if (s->u.group) {
-		struct group *gr = getgrnam(s->u.group);
-		if (gr)
-			gid = gr->gr_gid;
-		else
-			ek_warn("%s: RuntimeDirectory %s: no group %s", s->name, p, s->u.group);
-	}
-	if (mkdir(p, 0700) < 0 && errno != EEXIST) {
-		ek_warn("%s: RuntimeDirectory %s: %s", s->name, p, strerror(errno));
-		return;
-	}
-	int fd = open(p, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (fd < 0 || fchown(fd, uid, gid) < 0 || fchmod(fd, s->u.runtime_directory_mode & 07777) < 0)
-		ek_warn("%s: RuntimeDirectory %s: %s", s->name, p, strerror(errno));
-	if (fd >= 0)
-		close(fd);
-}
-
-/* Removes what is under dirfd/name without following a symlink anywhere (the service may have
- * left symlinks to anywhere); depth-bounded. */
-static void remove_tree_at(int parent, const char *name, int depth)
-{
-	if (unlinkat(parent, name, 0) == 0 || errno == ENOENT)
-		return;
-	int fd = openat(parent, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (fd < 0 || depth > 32) {
-		if (fd >= 0)
-			close(fd);
-		return;
-	}
-	DIR *d = fdopendir(fd);
-	if (!d) {
-		close(fd);
-		return;
-	}
-	struct dirent *de;
-	while ((de = readdir(d)))
-		if (strcmp(de->d_name, ".") && strcmp(de->d_name, ".."))
-			remove_tree_at(dirfd(d), de->d_name, depth + 1);
-	closedir(d);
-	unlinkat(parent, name, AT_REMOVEDIR);
-}
-
-/* RuntimeDirectoryPreserve=no (the default): the directory goes when the service stops. */
-static void remove_runtime_dirs(struct svc *s, bool restarting)
-{
-	if (s->u.runtime_directory_preserve == UNIT_PRESERVE_YES ||
-	    (restarting && s->u.runtime_directory_preserve == UNIT_PRESERVE_RESTART))
-		return;
-	int run = open("/run", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (run < 0)
-		return;
-	for (size_t i = 0; i < s->u.runtime_directory.n; i++)
-		remove_tree_at(run, s->u.runtime_directory.v[i], 0);
-	close(run);
-}
-
-static void make_dirs(struct svc *s)
-{
-	for (size_t i = 0; i < s->u.runtime_directory.n; i++) {
-		char p[512];
-		snprintf(p, sizeof p, "/run/%s", s->u.runtime_directory.v[i]);
-		make_runtime_dir(s, p);
-	}
-	for (size_t i = 0; i < s->u.state_directory.n; i++) {
-		char p[512];
-		snprintf(p, sizeof p, "/var/lib/%s", s->u.state_directory.v[i]);
-		mkdir("/var/lib", 0755);
-		if (mkdir(p, 0755) < 0 && errno != EEXIST)
-			ek_warn("%s: StateDirectory %s: %s", s->name, p, strerror(errno));
-	}
 }
 
 static void begin_start(struct svcmgr *m, struct svc *s)
@@ -374,7 +160,7 @@ static void begin_start(struct svcmgr *m, struct svc *s)
 		}
 	}
 	svc_log_open(m, s);
-	make_dirs(s);
+	svc_dirs_create(s);
 	s->ready = false;
 	s->main_pid = s->ctl_pid = s->probe_pid = 0;
 	s->exec_idx = 0;
@@ -528,7 +314,7 @@ static void finish_stop(struct svcmgr *m, struct svc *s)
 	s->deadline_ms = 0;
 	bool again = !s->stop_requested && !s->restart_requested && should_restart(s, !failed, status, timeout) &&
 		     !m->shutting_down;
-	remove_runtime_dirs(s, again || (s->restart_requested && !m->shutting_down));
+	svc_dirs_remove(s, again || (s->restart_requested && !m->shutting_down));
 	if (again) {
 		/* Exponential backoff from RestartSec, reset after a run that lasted. */
 		double delay = ms(s->u.restart_sec);
@@ -633,7 +419,7 @@ static bool stop_done(struct svcmgr *m, struct svc *s)
 }
 
 /* ended: the service stopped by itself (or failed to start); otherwise someone asked. */
-static void begin_stop(struct svcmgr *m, struct svc *s, bool ended)
+void svc_begin_stop(struct svcmgr *m, struct svc *s, bool ended)
 {
 	if (!ended) {
 		s->stop_requested = true;
@@ -680,7 +466,7 @@ static pid_t read_pid_file(struct svcmgr *m, struct svc *s)
 	struct stat st;
 	const char *why = NULL;
 	long p = 0;
-	int fd = open(s->u.pid_file, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+	int fd = ek_sys.open(s->u.pid_file, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC | O_NOCTTY, 0);
 	if (fd < 0)
 		return 0;
 	ssize_t n = -1;
@@ -835,81 +621,54 @@ bool svcmgr_child_exited(struct svcmgr *m, pid_t pid, int status)
 	}
 }
 
-void svc_on_notify(struct svcmgr *m, struct svc *s, const char *msg, pid_t sender)
+/* What a notify message changes: STATUS=, the main process, the start deadline, readiness. */
+static void apply_notify(struct svcmgr *m, struct svc *s, const struct svc_notify *n, pid_t sender)
 {
-	char copy[4097];
-	snprintf(copy, sizeof copy, "%s", msg);
-	for (char *save, *line = strtok_r(copy, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-		if (!strcmp(line, "READY=1")) {
-			if (s->state == SVC_STARTING && s->phase == PH_READY_WAIT && !s->ready &&
-			    s->u.type == UNIT_TYPE_NOTIFY)
-				became_ready(m, s);
-		} else if (!strncmp(line, "STATUS=", 7)) {
-			size_t k = 0;
-			for (const char *p = line + 7; *p && k < sizeof s->status_text - 1; p++)
-				s->status_text[k++] = (*p >= 0x20 && *p < 0x7f) ? *p : '?';
-			s->status_text[k] = '\0';
-		} else if (!strncmp(line, "MAINPID=", 8)) {
-			char *end;
-			long p = strtol(line + 8, &end, 10);
-			/* Only a process of the service itself may become its main process. */
-			if (*end == '\0' && p > 1 && svc_by_cgroup_of(m, (pid_t)p) == s) {
-				if ((pid_t)p != s->main_pid)
-					adopt_main(m, s, (pid_t)p);
-			}
-			else
-				ek_warn("%s: notify: MAINPID=%s refused (not a process of this service)", s->name, line + 8);
-		} else if (!strncmp(line, "EXTEND_TIMEOUT_USEC=", 20)) {
-			char *end;
-			unsigned long long us = strtoull(line + 20, &end, 10);
-			if (*end == '\0' && s->state == SVC_STARTING && s->deadline_ms) {
-				double want = ek_sys.now_ms() + (double)us / 1000.0;
-				if (want > s->deadline_ms)
-					s->deadline_ms = want;
-			}
-		} else if (!strcmp(line, "STOPPING=1") || !strcmp(line, "RELOADING=1") ||
-			   !strncmp(line, "MONOTONIC_USEC=", 15) || !strncmp(line, "ERRNO=", 6) ||
-			   !strncmp(line, "WATCHDOG", 8) || !strncmp(line, "FDSTORE", 7)) {
-			ek_debug("%s: notify from %d: %s", s->name, (int)sender, line);
+	if (n->has_status)
+		snprintf(s->status_text, sizeof s->status_text, "%s", n->status);
+	if (n->has_mainpid) {
+		/* Only a process of the service itself may become its main process. */
+		if (n->mainpid > 1 && svc_by_cgroup_of(m, n->mainpid) == s) {
+			if (n->mainpid != s->main_pid)
+				adopt_main(m, s, n->mainpid);
 		} else {
-			ek_debug("%s: notify from %d: unknown '%.60s'", s->name, (int)sender, line);
+			ek_warn("%s: notify: MAINPID=%s refused (not a process of this service)", s->name,
+				n->mainpid_text);
 		}
 	}
+	if (n->has_extend && s->state == SVC_STARTING && s->deadline_ms) {
+		double want = ek_sys.now_ms() + (double)n->extend_usec / 1000.0;
+		if (want > s->deadline_ms)
+			s->deadline_ms = want;
+	}
+	if (n->ignored || n->unknown)
+		ek_debug("%s: notify from %d: %u line(s) not acted on%s%s", s->name, (int)sender, n->ignored + n->unknown,
+			 n->unknown ? "; unknown: " : "", n->first_unknown);
+	if (n->ready && s->state == SVC_STARTING && s->phase == PH_READY_WAIT && !s->ready &&
+	    s->u.type == UNIT_TYPE_NOTIFY)
+		became_ready(m, s);
 }
 
-/* ---- inotify for StartWhenExists ------------------------------------------------------------ */
-
-static int inotify_fd = -1;
-
-static void watch_for(struct svcmgr *m, const char *path)
+void svc_on_notify(struct svcmgr *m, struct svc *s, const char *msg, pid_t sender)
 {
-	char dir[4096];
-	if (inotify_fd < 0) {
-		inotify_fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
-		if (inotify_fd < 0)
-			return;
-		svc_epoll_add(m, inotify_fd, SVC_EPOLL_TAG_INOTIFY);
-	}
-	/* Watch the nearest directory that exists: a creation anywhere on the way wakes us. */
-	snprintf(dir, sizeof dir, "%s", path);
-	for (;;) {
-		char *slash = strrchr(dir, '/');
-		if (!slash)
-			return;
-		if (slash == dir)
-			slash[1] = '\0';
-		else
-			*slash = '\0';
-		if (inotify_add_watch(inotify_fd, dir, IN_CREATE | IN_MOVED_TO | IN_CLOSE_WRITE | IN_ATTRIB) >= 0 ||
-		    !strcmp(dir, "/"))
-			return;
-	}
+	struct svc_notify n;
+	svc_notify_parse(msg, &n);
+	apply_notify(m, s, &n, sender);
 }
 
-void svc_inotify_drain(void)
+/* The notify socket is readable: apply what is waiting, bounded so that a flood cannot hold the
+ * loop. */
+static void notify_read(struct svcmgr *m)
 {
-	char buf[4096];
-	while (inotify_fd >= 0 && read(inotify_fd, buf, sizeof buf) > 0) {
+	for (int round = 0; round < 64; round++) {
+		struct svc *s;
+		struct svc_notify n;
+		pid_t sender;
+		int r = svc_notify_recv(m, &s, &n, &sender);
+		if (r == 0)
+			return;
+		if (r > 0)
+			apply_notify(m, s, &n, sender);
 	}
 }
 
@@ -925,7 +684,7 @@ static void try_start(struct svcmgr *m, struct svc *s)
 	}
 	if (!deps_ready(m, s))
 		return;
-	int c = check_conditions(s);
+	int c = svc_check_conditions(s);
 	if (c > 0) {
 		svc_set_state(m, s, SVC_SKIPPED, "%s", s->why);
 		ek_info("skipped %s: %s", s->name, s->why);
@@ -938,7 +697,7 @@ static void try_start(struct svcmgr *m, struct svc *s)
 	}
 	if (s->u.start_when_exists && access(s->u.start_when_exists, F_OK) < 0) {
 		snprintf(s->why, sizeof s->why, "waiting for %s to exist", s->u.start_when_exists);
-		watch_for(m, s->u.start_when_exists);
+		svc_watch_for(m, s->u.start_when_exists);
 		return;
 	}
 	begin_start(m, s);
@@ -973,9 +732,9 @@ int svcmgr_dispatch(struct svcmgr *m)
 			if (m->shutting_down) {
 				if ((s->state == SVC_RUNNING || s->state == SVC_EXITED || s->state == SVC_STARTING) &&
 				    !s->is_target && !depended_on_by_active(m, i))
-					begin_stop(m, s, false);
+					svc_begin_stop(m, s, false);
 				else if (s->state == SVC_WAITING || s->state == SVC_RESTARTING)
-					begin_stop(m, s, false);
+					svc_begin_stop(m, s, false);
 			} else if (s->state == SVC_WAITING && s->wanted) {
 				try_start(m, s);
 			} else if (s->state == SVC_RUNNING || s->state == SVC_STARTING || s->state == SVC_EXITED) {
@@ -987,7 +746,7 @@ int svcmgr_dispatch(struct svcmgr *m)
 							svc_state_name(b->state));
 						snprintf(s->stop_reason, sizeof s->stop_reason, "stopped: bound to %s, which is %s",
 							 b->name, svc_state_name(b->state));
-						begin_stop(m, s, false);
+						svc_begin_stop(m, s, false);
 						break;
 					}
 				}
@@ -1074,7 +833,7 @@ static void main_pidfd_ready(struct svcmgr *m, struct svc *s)
 	siginfo_t si;
 	memset(&si, 0, sizeof si);
 	int status = 0;
-	if (waitid((idtype_t)P_PIDFD, (id_t)s->main_pidfd, &si, WEXITED | WNOHANG) == 0) {
+	if (ek_sys.waitid((idtype_t)P_PIDFD, (id_t)s->main_pidfd, &si, WEXITED | WNOHANG) == 0) {
 		if (si.si_pid == 0)
 			return; /* not ended yet */
 		status = si.si_code == CLD_EXITED ? (si.si_status & 0xff) << 8 : si.si_status & 0x7f;
@@ -1089,9 +848,9 @@ static void main_pidfd_ready(struct svcmgr *m, struct svc *s)
 void svcmgr_epoll_event(struct svcmgr *m, unsigned long long tag)
 {
 	if (tag & SVC_EPOLL_TAG_NOTIFY)
-		svc_notify_read(m);
+		notify_read(m);
 	else if (tag & SVC_EPOLL_TAG_INOTIFY)
-		svc_inotify_drain();
+		svc_inotify_drain(m);
 	else if (tag & SVC_EPOLL_TAG_PIDFD) {
 		size_t idx = (size_t)(tag & 0xffffffffu);
 		if (idx < m->n)
@@ -1120,119 +879,4 @@ bool svcmgr_all_stopped(const struct svcmgr *m)
 			return false;
 	}
 	return true;
-}
-
-/* ---- operator requests ------------------------------------------------------------------------ */
-
-struct svc *svcmgr_get(struct svcmgr *m, const char *name, char *err, size_t cap)
-{
-	struct svc *s = svcmgr_find(m, name);
-	if (!s)
-		s = svc_load_scratch(m, name); /* a lookup must not grow PID 1 */
-	if (!s || (!s->loaded && !s->is_target)) {
-		snprintf(err, cap, "not-found: no such unit %s%s%s", name, s && s->load_error[0] ? ": " : "",
-			 s ? s->load_error : "");
-		return NULL;
-	}
-	return s;
-}
-
-#define lookup svcmgr_get
-
-int svcmgr_start(struct svcmgr *m, const char *name, char *err, size_t cap)
-{
-	struct svc *s = lookup(m, name, err, cap);
-	if (!s)
-		return -ENOENT;
-	if (m->shutting_down) {
-		snprintf(err, cap, "failed: shutting down");
-		return -ESHUTDOWN;
-	}
-	if (!s->wanted) {
-		/* Pull in what it Wants=/Requires= now that it is wanted. */
-		long idx = svcmgr_add(m, s->name, true);
-		if (idx >= 0)
-			s = &m->v[idx];
-	}
-	s->wanted = true;
-	if (s->state == SVC_INACTIVE || s->state == SVC_FAILED || s->state == SVC_SKIPPED ||
-	    (s->state == SVC_EXITED && !s->u.remain_after_exit)) {
-		start_limit_reset(&s->start_limit); /* an operator's start clears it, like reset-failed */
-		s->backoff = 0;
-		svc_set_state(m, s, SVC_WAITING, "start requested");
-	} else if (s->state == SVC_RESTARTING) {
-		s->deadline_ms = ek_sys.now_ms();
-	}
-	return 0;
-}
-
-int svcmgr_stop(struct svcmgr *m, const char *name, char *err, size_t cap)
-{
-	struct svc *s = lookup(m, name, err, cap);
-	if (!s)
-		return -ENOENT;
-	s->wanted = false;
-	s->restart_requested = false;
-	begin_stop(m, s, false);
-	return 0;
-}
-
-int svcmgr_restart(struct svcmgr *m, const char *name, char *err, size_t cap)
-{
-	struct svc *s = lookup(m, name, err, cap);
-	if (!s)
-		return -ENOENT;
-	if (s->state == SVC_RUNNING || s->state == SVC_STARTING || s->state == SVC_EXITED) {
-		s->wanted = true;
-		begin_stop(m, s, false);
-		s->stop_requested = false;
-		s->restart_requested = true;
-		if (s->state != SVC_STOPPING) /* it stopped at once */
-			return svcmgr_start(m, name, err, cap);
-		return 0;
-	}
-	return svcmgr_start(m, name, err, cap);
-}
-
-int svcmgr_reload(struct svcmgr *m, const char *name, char *err, size_t cap)
-{
-	struct svc *s = lookup(m, name, err, cap);
-	if (!s)
-		return -ENOENT;
-	if (s->state != SVC_RUNNING) {
-		snprintf(err, cap, "failed: %s is not running", s->name);
-		return -EINVAL;
-	}
-	const struct unit_exec_list *l = &s->u.exec[UNIT_EXEC_RELOAD];
-	if (!l->n) {
-		snprintf(err, cap, "invalid: %s has no ExecReload=", s->name);
-		return -EINVAL;
-	}
-	char e[200];
-	pid_t pid = svc_spawn(m, s, &l->v[0], false, e, sizeof e);
-	if (pid < 0) {
-		snprintf(err, cap, "failed: %s", e);
-		return (int)pid;
-	}
-	s->ctl_pid = pid;
-	s->reload_pending = true;
-	return 0;
-}
-
-int svcmgr_enable(struct svcmgr *m, const char *name, bool enable, char *err, size_t cap)
-{
-	struct svc *s = lookup(m, name, err, cap);
-	if (!s)
-		return -ENOENT;
-	if (s == m->scratch) {
-		/* Enabling is kept: the unit joins the manager for good. */
-		long idx = svcmgr_add(m, s->name, false);
-		if (idx < 0) {
-			snprintf(err, cap, "failed: cannot load %s", name);
-			return -ENOMEM;
-		}
-		s = &m->v[idx];
-	}
-	s->enabled = enable;
-	return 0;
 }

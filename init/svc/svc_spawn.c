@@ -22,7 +22,9 @@
 #include "envfile.h"
 #include "log.h"
 #include "signals.h"
-#include "svc_internal.h"
+#include "svc_cgroup.h"
+#include "svc_spawn.h"
+#include "sys.h"
 #include "unit_exec.h"
 
 #define EXIT_SETUP 200
@@ -139,29 +141,13 @@ static void become_user(struct svc *s, bool privileged)
 		child_fail("setting the user", s->name);
 }
 
-pid_t svc_spawn(struct svcmgr *m, struct svc *s, const struct unit_exec *cmd, bool main_process, char *err,
-		size_t cap)
+/* The child: join the cgroup, set up the environment, limits, directory and output, exec. */
+static void exec_child(void *arg)
 {
-	pid_t pid = fork();
-	if (pid < 0) {
-		snprintf(err, cap, "fork: %s", strerror(errno));
-		return -errno;
-	}
-	if (pid > 0) {
-		/* Into the service's cgroup from this side too, before anyone can ask for a stop: the
-		 * child's own join below may not have happened yet when svc_spawn returns. */
-		char path[600];
-		if (svc_cgroup_path(m, s, path, sizeof path - 16) == 0) {
-			strcat(path, "/cgroup.procs");
-			int fd = open(path, O_WRONLY | O_CLOEXEC);
-			if (fd >= 0) {
-				dprintf(fd, "%d", (int)pid);
-				close(fd);
-			}
-		}
-		return pid;
-	}
-
+	const struct svc_child *c = arg;
+	struct svcmgr *m = c->m;
+	struct svc *s = c->s;
+	const struct unit_exec *cmd = c->cmd;
 	signals_reset_for_child();
 	setsid();
 	join_cgroup(m, s);
@@ -183,7 +169,7 @@ pid_t svc_spawn(struct svcmgr *m, struct svc *s, const struct unit_exec *cmd, bo
 			fclose(f);
 	}
 	struct unit_strv env = {0}, argv = {0};
-	build_env(m, s, main_process, &env);
+	build_env(m, s, c->main_process, &env);
 	const char *wd = s->u.working_directory ? s->u.working_directory : "/";
 	if (!strcmp(wd, "~"))
 		wd = getenv("HOME") ? getenv("HOME") : "/root";
@@ -197,6 +183,29 @@ pid_t svc_spawn(struct svcmgr *m, struct svc *s, const struct unit_exec *cmd, bo
 	execvpe(cmd->path, argv.v, env.v);
 	fprintf(stderr, "ekinit: cannot execute %s: %s\n", cmd->path, strerror(errno));
 	_exit(EXIT_EXEC);
+}
+
+pid_t svc_spawn(struct svcmgr *m, struct svc *s, const struct unit_exec *cmd, bool main_process, char *err,
+		size_t cap)
+{
+	struct svc_child c = {.m = m, .s = s, .cmd = cmd, .main_process = main_process};
+	pid_t pid = ek_sys.spawn(exec_child, &c);
+	if (pid < 0) {
+		snprintf(err, cap, "fork: %s", strerror(errno));
+		return -errno;
+	}
+	/* Into the service's cgroup from this side too, before anyone can ask for a stop: the
+	 * child's own join may not have happened yet when svc_spawn returns. */
+	char path[600];
+	if (svc_cgroup_path(m, s, path, sizeof path - 16) == 0) {
+		strcat(path, "/cgroup.procs");
+		int fd = ek_sys.open(path, O_WRONLY | O_CLOEXEC, 0);
+		if (fd >= 0) {
+			dprintf(fd, "%d", (int)pid);
+			close(fd);
+		}
+	}
+	return pid;
 }
 
 /* ---- readiness probes: one attempt per child, so PID 1 never blocks on a socket ------------- */
@@ -241,6 +250,8 @@ static int probe_http(const struct unit_probe *p)
 	return !(got >= 12 && !strncmp(resp, "HTTP/1.", 7) && resp[9] == '2');
 }
 
+static void probe_child(void *arg);
+
 pid_t svc_spawn_probe(struct svcmgr *m, struct svc *s)
 {
 	const struct unit_probe *p = &s->u.ready_probe;
@@ -248,9 +259,14 @@ pid_t svc_spawn_probe(struct svcmgr *m, struct svc *s)
 		char err[160];
 		return svc_spawn(m, s, &p->exec, false, err, sizeof err);
 	}
-	pid_t pid = fork();
-	if (pid != 0)
-		return pid;
+	struct svc_child c = {.m = m, .s = s, .cmd = NULL, .main_process = false};
+	return ek_sys.spawn(probe_child, &c);
+}
+
+/* One attempt of a built-in probe; exit 0 = ready. */
+static void probe_child(void *arg)
+{
+	const struct unit_probe *p = &((const struct svc_child *)arg)->s->u.ready_probe;
 	signals_reset_for_child();
 	alarm(5); /* one attempt never takes long: a hung peer counts as not ready */
 	int ok = 1;

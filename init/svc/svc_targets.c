@@ -6,8 +6,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "svc.h"
-#include "svc_internal.h"
+#include "svc_table.h"
+#include "svc_targets.h"
 #include "sys.h"
 
 static struct svc_awaited *awaited(struct svcmgr *m, const char *target)

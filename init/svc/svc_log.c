@@ -1,7 +1,6 @@
-/* A service's output and its sd_notify messages. Output: every line of stdout and stderr goes into
- * a size-capped ring of two files under /run/log/ekinit (RAM is the disk on these nodes), stamped
- * with seconds since boot. Notify: one datagram socket for all services; the sender is identified
- * by the credentials the kernel attaches, never by what the message claims. */
+/* A service's output: every line of stdout and stderr goes into a size-capped ring of two files
+ * under /run/log/ekinit (RAM is the disk on these nodes), stamped with seconds since boot; the
+ * first lines of a start (or all, with ekinit.debug) are echoed to the console. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
@@ -14,16 +13,11 @@
 #include <unistd.h>
 
 #include "log.h"
-#include "svc_internal.h"
+#include "svc_log.h"
+#include "svc_table.h"
 #include "sys.h"
 
 #define SVC_ECHO_START_LINES 10
-
-int svc_epoll_add(struct svcmgr *m, int fd, unsigned long long tag)
-{
-	struct epoll_event ev = {.events = EPOLLIN, .data.u64 = tag};
-	return epoll_ctl(m->epfd, EPOLL_CTL_ADD, fd, &ev) < 0 ? -errno : 0;
-}
 
 static int mkdir_p(const char *path)
 {
@@ -157,7 +151,7 @@ void svc_log_note(struct svcmgr *m, struct svc *s, const char *fmt, ...)
 /* Reads the last `lines` lines of the ring (both halves) into sb. */
 static void tail_into(struct svcmgr *m, struct svc *s, unsigned lines, struct strbuf *sb, const char *prefix)
 {
-	static char buf[64 * 1024];
+	char *buf = m->tail_buf;
 	size_t len = 0;
 	const char *suffix[] = {".1", ""};
 	for (int k = 0; k < 2; k++) {
@@ -168,7 +162,7 @@ static void tail_into(struct svcmgr *m, struct svc *s, unsigned lines, struct st
 			continue;
 		/* Each half contributes at most half the buffer, the older first. */
 		off_t size = lseek(fd, 0, SEEK_END);
-		off_t from = size > (off_t)(sizeof buf / 2) ? size - (off_t)(sizeof buf / 2) : 0;
+		off_t from = size > (off_t)(sizeof m->tail_buf / 2) ? size - (off_t)(sizeof m->tail_buf / 2) : 0;
 		ssize_t n = pread(fd, buf + len, (size_t)(size - from), from);
 		if (n > 0)
 			len += (size_t)n;
@@ -212,47 +206,3 @@ int svcmgr_log_tail(struct svcmgr *m, const char *name, unsigned n, struct strbu
 	return 0;
 }
 
-void svc_notify_read(struct svcmgr *m)
-{
-	for (int round = 0; round < 64; round++) {
-		char buf[4097];
-		char cbuf[CMSG_SPACE(sizeof(struct ucred)) + CMSG_SPACE(sizeof(int) * 16)];
-		struct iovec iov = {.iov_base = buf, .iov_len = sizeof buf - 1};
-		struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf, .msg_controllen = sizeof cbuf};
-		ssize_t n = recvmsg(m->notify_fd, &mh, MSG_DONTWAIT | MSG_CMSG_CLOEXEC | MSG_TRUNC);
-		if (n < 0)
-			return;
-		struct ucred *cred = NULL;
-		for (struct cmsghdr *c = CMSG_FIRSTHDR(&mh); c; c = CMSG_NXTHDR(&mh, c)) {
-			if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_CREDENTIALS)
-				cred = (struct ucred *)CMSG_DATA(c);
-			else if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS) {
-				/* File descriptors are not kept (no FDSTORE): close what was passed. */
-				int *fds = (int *)CMSG_DATA(c);
-				size_t nfds = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
-				for (size_t i = 0; i < nfds; i++)
-					close(fds[i]);
-			}
-		}
-		if (!cred || cred->pid <= 0 || (size_t)n >= sizeof buf || (mh.msg_flags & MSG_TRUNC)) {
-			ek_debug("notify: dropped a message without credentials or too long");
-			continue;
-		}
-		buf[n] = '\0';
-		if (memchr(buf, '\0', (size_t)n)) {
-			ek_debug("notify: dropped a message with a NUL byte from pid %d", (int)cred->pid);
-			continue;
-		}
-		struct svc *s = NULL;
-		for (size_t i = 0; i < m->n && !s; i++)
-			if (m->v[i].main_pid == cred->pid)
-				s = &m->v[i];
-		if (!s)
-			s = svc_by_cgroup_of(m, cred->pid);
-		if (!s) {
-			ek_debug("notify: message from pid %d, which belongs to no service", (int)cred->pid);
-			continue;
-		}
-		svc_on_notify(m, s, buf, cred->pid);
-	}
-}
