@@ -50,9 +50,7 @@ static void on_signal(struct ekinit *ek, const struct signalfd_siginfo *si)
 		while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
 			if (pid == ek->shell_pid)
 				shell_exited(ek);
-			else if (pid == ek->boot.bg_pid)
-				boot_bg_done(ek, status);
-			else
+			else if (!boot_child_reaped(ek, pid, status))
 				svcmgr_child_exited(&ek->svc, pid, status);
 		}
 		break;

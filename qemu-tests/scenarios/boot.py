@@ -66,6 +66,14 @@ def run(t):
     t.check("boot_id" in boot and "complete_ms" in boot, "boot.json lacks boot_id/complete_ms")
     order = [e["step"] for e in boot["events"] if e.get("step") in STEPS]
     t.check(order == STEPS, "boot.json steps %s, expected %s" % (order, STEPS))
+    # The graph: modules ran beside hostname/loopback/tmpfiles (they started before it ended),
+    # sysctl started only after modules ended.
+    ev = {e["step"]: e for e in boot["events"]}
+    end = lambda s: ev[s]["start_ms"] + ev[s]["duration_ms"]
+    t.check(ev["hostname"]["start_ms"] < end("modules"),
+            "hostname did not start while modules ran: %s" % json.dumps([ev["modules"], ev["hostname"]]))
+    t.check(ev["sysctl"]["start_ms"] >= end("modules") - 1,
+            "sysctl started before modules ended: %s" % json.dumps([ev["modules"], ev["sysctl"]]))
     for e in boot["events"]:
         for k in ("start_ms", "duration_ms", "result"):
             t.check(k in e, "boot.json event %s lacks %s" % (e, k))
