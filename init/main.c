@@ -16,11 +16,12 @@
 
 /* The steps form a small dependency graph. Why this order: root-move comes before mount-api so
  * /proc moves along and the API file systems are mounted once, in the final root
- * (docs/architecture.md). After that, modules (slow: each insmod) and network (carrier waits) run
- * in child processes beside the steps that do not need them: sysctl waits for modules, which
- * create keys such as net.bridge.*; the services start once the steps in PID 1 are done, while
- * the network may still come up (units ordered after network.target or network-online.target
- * wait for it); remote-fs needs the network and goes on in a child of its own. */
+ * (docs/architecture.md). After that, modules (slow: each insmod) runs in a child process beside
+ * the steps that do not need it. sysctl waits for it (modules create keys such as net.bridge.*),
+ * and so does network: there is no udev, the NIC drivers come from modules-load.d. network runs
+ * in a child too (carrier waits): the services start once the steps in PID 1 are done, while the
+ * network may still come up (units ordered after network.target or network-online.target wait
+ * for it); remote-fs needs the network and goes on in a child of its own. */
 static const struct step steps[] = {
 	{"cmdline", step_cmdline},
 	{"root-move", step_root_move},
@@ -30,7 +31,7 @@ static const struct step steps[] = {
 	{"hostname", step_hostname},
 	{"loopback", step_loopback},
 	{"tmpfiles", step_tmpfiles},
-	{"network", step_network, .prepare = step_network_prepare, .in_child = true,
+	{"network", step_network, .prepare = step_network_prepare, .in_child = true, .after = "modules",
 	 .reaches = {"network.target", "network-online.target"}},
 	{"fstab", step_fstab},
 	{"sysctl", step_sysctl, .after = "modules"},
