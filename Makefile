@@ -12,7 +12,7 @@ CFLAGS ?= -O2 -g
 CFLAGS += -std=c17 -D_GNU_SOURCE $(WARN)
 # PID 1 links only these three libraries (libmount, libkmod, libmnl); no libcurl, no cJSON (checked by `make check-links`).
 # Recursive (=) so pkg-config runs after tools/ensure-deps has installed the -dev packages.
-INIT_LIBS = $(shell $(PKG_CONFIG) --libs mount libmnl)
+INIT_LIBS = $(shell $(PKG_CONFIG) --libs libmnl)
 INIT_CFLAGS = $(shell $(PKG_CONFIG) --cflags mount libkmod libmnl)
 
 # ---- the layers ------------------------------------------------------------------------------

@@ -12,6 +12,7 @@
 #include "boot_json.h"
 #include "console_shell.h"
 #include "fatal.h"
+#include "libmount_dl.h"
 #include "log.h"
 #include "shell.h"
 #include "signals.h"
@@ -235,6 +236,7 @@ bool boot_child_reaped(struct ekinit *ek, pid_t pid, int status)
 		child_ended(ek, i, status);
 		gethostname(ek->boot.hostname, sizeof ek->boot.hostname - 1); /* the network may set it */
 		start_deferred(ek);
+		libmount_release(); /* a deferred step may have read the mount table */
 		boot_json_write(ek);
 		return true;
 	}

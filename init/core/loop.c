@@ -12,6 +12,7 @@
 
 #include "boot_json.h"
 #include "boot_run.h"
+#include "libmount_dl.h"
 #include "log.h"
 #include "requests.h"
 #include "shell.h"
@@ -87,6 +88,7 @@ static void boot_complete(struct ekinit *ek)
 	boot_json_write(ek);
 	ek_info("boot complete in %.0f ms", timeline_complete_ms());
 	shell_start(ek);
+	libmount_release(); /* the boot steps in PID 1 are done with the mount table */
 	start_services(ek);
 }
 

@@ -2,10 +2,10 @@
 
 import re
 
-# ekinit's boot steps in the order they start (root-move re-execs ekinit from the new root). They
-# form a small graph: modules and network run in child processes beside the others, so their
-# console lines (printed when a step ends) may come in another order, and the network's and
-# remote-fs's may come after "boot complete".
+# ekinit's boot steps in the order they start (root-move re-execs ekinit from the new root),
+# except that network waits for modules and may start later. They form a small graph: modules and
+# network run in child processes beside the others, so their console lines (printed when a step
+# ends) may come in another order, and the network's and remote-fs's may come after "boot complete".
 STEPS = ["cmdline", "root-move", "mount-api", "modules", "hostname", "loopback", "tmpfiles",
          "network", "fstab", "sysctl", "remote-fs"]
 STEP_RE = r"ekinit: \[\s*[\d.]+\] (%s) (ok|failed|skipped)(.*)$"

@@ -64,8 +64,10 @@ def run(t):
     # boot timeline
     boot = json.loads(vm.run("cat /run/ekinit/boot.json"))
     t.check("boot_id" in boot and "complete_ms" in boot, "boot.json lacks boot_id/complete_ms")
+    # Events in the order the steps started: network waits for modules, so it may start after fstab.
     order = [e["step"] for e in boot["events"] if e.get("step") in STEPS]
-    t.check(order == STEPS, "boot.json steps %s, expected %s" % (order, STEPS))
+    t.check(sorted(order) == sorted(STEPS) and order[:4] == STEPS[:4],
+            "boot.json steps %s, expected %s (network may start later)" % (order, STEPS))
     # The graph: modules ran beside hostname/loopback/tmpfiles (they started before it ended),
     # sysctl started only after modules ended.
     ev = {e["step"]: e for e in boot["events"]}
