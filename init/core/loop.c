@@ -14,6 +14,7 @@
 #include "boot_run.h"
 #include "libmount_dl.h"
 #include "log.h"
+#include "mem_trim.h"
 #include "requests.h"
 #include "shell.h"
 #include "shutdown.h"
@@ -103,6 +104,9 @@ _Noreturn void loop_run(struct ekinit *ek)
 			ek->svc_settled_ms = ek_sys.now_ms();
 			ek_info("services settled %.0f ms after kernel start", ek_sys.now_ms());
 			boot_json_write(ek);
+			/* The boot's code is behind us: give its text pages back (mem_trim.h). */
+			long kib = mem_trim_text("/proc/self/maps");
+			ek_debug("dropped %ld KiB of text mappings from the resident set", kib);
 		}
 		if (ek->pending_shutdown >= 0) {
 			if (!ek->svc.shutting_down) {
