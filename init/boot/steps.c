@@ -110,6 +110,8 @@ enum ek_result step_root_move(struct boot_state *b, char *detail, size_t cap)
 		snprintf(detail, cap, "/ is already %s", type);
 		return EK_SKIPPED;
 	}
+	if (b->cmd.rootmove_bind)
+		return root_move_bind(detail, cap); /* the same files: no re-exec needed */
 	enum ek_result res = root_move(b->cmd.rootsize, detail, cap);
 	b->reexec = res == EK_OK;
 	return res;
