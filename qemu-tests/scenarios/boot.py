@@ -80,6 +80,17 @@ def run(t):
         for k in ("start_ms", "duration_ms", "result"):
             t.check(k in e, "boot.json event %s lacks %s" % (e, k))
 
+    # ekctl analyze: the boot steps, which ran in a child, and the boot's critical chain
+    an = json.loads(vm.run("ekctl analyze --json"))
+    steps = {s["step"]: s for s in an.get("boot_steps", [])}
+    t.check(steps.get("modules", {}).get("in_child") is True and steps.get("sysctl", {}).get("in_child") is False,
+            "ekctl analyze --json boot_steps: %s" % json.dumps(an.get("boot_steps"))[:400])
+    chain = an.get("boot_critical_chain") or []
+    t.check(chain[:1] == ["cmdline"] and "modules" in chain,
+            "boot critical chain %s: expected it to start at cmdline and pass through modules" % chain)
+    out = vm.run("ekctl analyze")
+    t.check("boot critical chain: cmdline" in out and "modules [child]" in out, "ekctl analyze:\n" + out)
+
     # ekctl
     out = vm.run("ekctl status")
     t.check("state: running" in out, "ekctl status says no 'state: running':\n" + out)
