@@ -32,6 +32,7 @@ import os
 import re
 import shutil
 import stat
+import struct
 import subprocess
 import sys
 import tempfile
@@ -307,7 +308,12 @@ class Image:
         found in a root goes to its path inside that root."""
         roots = [os.path.realpath(r) for r in lib_roots]
         self.add_file(source, path or source, mode)
-        for lib in shared_libraries(source, roots):
+        libs = shared_libraries(source, roots)
+        # Libraries the binary dlopens (named in its .ekinit.dlopen section), with theirs.
+        for soname in dlopen_names(source):
+            lib = find_library(soname, roots)
+            libs += [lib] + shared_libraries(lib, roots)
+        for lib in libs:
             dst = lib
             real = os.path.realpath(lib)
             for r in roots:
@@ -430,6 +436,37 @@ explicit entries always win over busybox applet links and library copies.
 # Host binaries
 
 LIB_SUBDIRS = ("lib/x86_64-linux-gnu", "usr/lib/x86_64-linux-gnu", "lib", "usr/lib")
+
+
+def dlopen_names(binary):
+    """The library sonames a binary dlopens, as it lists them in its
+    .ekinit.dlopen section (NUL-separated; ldd cannot see these)."""
+    with open(binary, "rb") as f:
+        data = f.read()
+    if data[:4] != b"\x7fELF" or data[4] != 2:     # 64-bit ELF only
+        return []
+    shoff, = struct.unpack_from("<Q", data, 0x28)
+    shentsize, shnum, shstrndx = struct.unpack_from("<HHH", data, 0x3a)
+    def section(i):
+        name, _, _, _, off, size = struct.unpack_from("<IIQQQQ", data, shoff + i * shentsize)
+        return name, off, size
+    _, stroff, _ = section(shstrndx)
+    for i in range(shnum):
+        name, off, size = section(i)
+        end = data.index(b"\0", stroff + name)
+        if data[stroff + name:end] == b".ekinit.dlopen":
+            return [n.decode() for n in data[off:off + size].split(b"\0") if n]
+    return []
+
+
+def find_library(soname, lib_roots=()):
+    """The path of a shared library by soname: in lib_roots first, then the host's."""
+    for r in list(lib_roots) + ["/"]:
+        for d in LIB_SUBDIRS:
+            p = os.path.join(r, d, soname)
+            if os.path.exists(p):
+                return p
+    raise BuildError("library %s (dlopened) not found" % soname)
 
 
 def shared_libraries(binary, lib_roots=()):

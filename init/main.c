@@ -14,22 +14,28 @@
 #include "loop.h"
 #include "steps.h"
 
-/* Why this order: root-move comes before mount-api so /proc moves along and the API file systems
- * are mounted once, in the final root (docs/architecture.md); sysctl after modules, which create
- * keys such as net.bridge.*; remote-fs goes on in a child while the boot ends. */
+/* The steps form a small dependency graph. Why this order: root-move comes before mount-api so
+ * /proc moves along and the API file systems are mounted once, in the final root
+ * (docs/architecture.md). After that, modules (slow: each insmod) runs in a child process beside
+ * the steps that do not need it. sysctl waits for it (modules create keys such as net.bridge.*),
+ * and so does network: there is no udev, the NIC drivers come from modules-load.d. network runs
+ * in a child too (carrier waits): the services start once the steps in PID 1 are done, while the
+ * network may still come up (units ordered after network.target or network-online.target wait
+ * for it); remote-fs needs the network and goes on in a child of its own. */
 static const struct step steps[] = {
 	{"cmdline", step_cmdline},
 	{"root-move", step_root_move},
 	/* The persistent console shell starts once the final root and /dev are in place. */
 	{"mount-api", step_mount_api, .shell_after = true},
+	{"modules", step_modules, .in_child = true},
 	{"hostname", step_hostname},
 	{"loopback", step_loopback},
-	{"modules", step_modules},
-	{"sysctl", step_sysctl},
 	{"tmpfiles", step_tmpfiles},
-	{"network", step_network, .reaches = {"network.target", "network-online.target"}},
+	{"network", step_network, .prepare = step_network_prepare, .in_child = true, .after = "modules",
+	 .reaches = {"network.target", "network-online.target"}},
 	{"fstab", step_fstab},
-	{"remote-fs", step_remote_fs, step_remote_fs_done, .reaches = {"remote-fs.target"}},
+	{"sysctl", step_sysctl, .after = "modules"},
+	{"remote-fs", step_remote_fs, step_remote_fs_done, .after = "network", .reaches = {"remote-fs.target"}},
 };
 
 int main(int argc, char **argv)

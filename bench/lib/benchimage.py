@@ -116,14 +116,15 @@ def ip_rel(rel, name):
     return name if rel == "." else rel + "/" + name
 
 
-def memsample(out):
-    path = os.path.join(out, "memsample")
+def memsample(out, src=MEMSAMPLE_SRC, name="memsample"):
+    """A static helper built from bench/NAME.c (memsample, sendcopy)."""
+    path = os.path.join(out, name)
     h = hashlib.sha256()
-    _hash_file(h, MEMSAMPLE_SRC)
+    _hash_file(h, src)
 
     def build(p):
         subprocess.run(["cc", "-static", "-O2", "-Wall", "-Wextra", "-Werror", "-o", p + ".tmp",
-                        MEMSAMPLE_SRC], check=True)
+                        src], check=True)
         os.replace(p + ".tmp", p)
     _cached(path, h.hexdigest(), build)
     return path
@@ -187,9 +188,11 @@ def build(ekinit, ekctl, out, modules="all", log=print):
 
     # bench.cpio
     ms = memsample(out)
+    sc = memsample(out, os.path.join(BENCH, "sendcopy.c"), "sendcopy")
     mac, addr = cluster.node_info(NODE)
     h = hashlib.sha256(tool.encode())
     _hash_file(h, ms)
+    _hash_file(h, sc)
     h.update((_tree_hash(FIXTURES) + mac + addr).encode())
     b_path = os.path.join(out, "bench.cpio")
 
@@ -197,6 +200,7 @@ def build(ekinit, ekctl, out, modules="all", log=print):
         img = mk.Image()
         img.add_tree(FIXTURES, "/")
         img.add_file(ms, "/usr/lib/ekbench/memsample", 0o755)
+        img.add_file(sc, "/usr/lib/ekbench/sendcopy", 0o755)
         wants = "/etc/systemd/system/multi-user.target.wants/"
         img.add_symlink(wants + "ekbench-probe.service",
                         "/etc/systemd/system/ekbench-probe.service")

@@ -55,7 +55,14 @@ static void option(struct ek_cmdline *c, char *word)
 		set_word(c, c->brk, sizeof c->brk, word, val);
 	else if (!strcmp(word, "ekinit.rootsize"))
 		set_word(c, c->rootsize, sizeof c->rootsize, word, val);
-	else if (!strcmp(word, "ekinit.role")) {
+	else if (!strcmp(word, "ekinit.rootmove")) {
+		if (val && !strcmp(val, "bind"))
+			c->rootmove_bind = true;
+		else if (val && !strcmp(val, "copy"))
+			c->rootmove_bind = false;
+		else
+			problem(c, "%s=%s: expected copy or bind", word, val ? val : "");
+	} else if (!strcmp(word, "ekinit.role")) {
 		if (val && strcmp(val, "control") && strcmp(val, "worker"))
 			problem(c, "%s=%s: expected control or worker", word, val);
 		else

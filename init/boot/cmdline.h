@@ -14,6 +14,7 @@ struct ek_cmdline {
 	char brk[32];        /* ekinit.break=STEP: shell before STEP, resume when it exits */
 	char role[16];       /* ekinit.role=control|worker: overrides the node config */
 	char rootsize[32];   /* ekinit.rootsize=SIZE: tmpfs size= for the root (e.g. 80%, 2g) */
+	bool rootmove_bind;  /* ekinit.rootmove=bind: bind-mount the initramfs as / instead of copying */
 	int nproblems;
 	char problems[EK_CMDLINE_PROBLEMS_MAX][128];
 };

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "modules.h"
 #include "mount_api.h"
 #include "nodeconf.h"
 #include "signals.h"
@@ -280,7 +281,7 @@ int fstab_mount_remote(const char *fstab, const char *mountinfo, struct fstab_re
 	return (int)res->failed;
 }
 
-pid_t fstab_remote_start(const char *fstab, const char *mountinfo)
+pid_t fstab_remote_start(const char *fstab, const char *mountinfo, const struct ek_modlist *mods)
 {
 	pid_t pid = fork();
 	if (pid < 0)
@@ -289,6 +290,9 @@ pid_t fstab_remote_start(const char *fstab, const char *mountinfo)
 		struct fstab_result res;
 		/* PID 1 blocks its signals for the signalfd; this child must die on SIGTERM at shutdown. */
 		signals_reset_for_child();
+		size_t loaded;
+		if (mods)
+			modules_load(mods, &loaded); /* failures are warnings; the mount says the rest */
 		int r = fstab_mount_remote(fstab, mountinfo, &res);
 		if (r < 0)
 			ek_err("%s: %s", fstab, strerror(-r));

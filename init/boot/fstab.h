@@ -12,6 +12,8 @@
 #include <stddef.h>
 #include <sys/types.h>
 
+#include "modules.h"
+
 #define FSTAB_MAX 64
 #define FSTAB_DEADLINE_S 120 /* remote mounts; `x-ekinit.deadline=SECONDS` overrides per entry */
 
@@ -48,8 +50,9 @@ int fstab_mount_remote(const char *fstab, const char *mountinfo, struct fstab_re
 
 /* Forks a child that runs fstab_mount_remote and exits 0 when every remote mount is done, 1 when some
  * failed (each failure printed), 2 when the fstab is unreadable. Returns its pid or -errno; the
- * caller reaps it. A single NFS mount(2) can block for minutes, which PID 1 must never do. */
-pid_t fstab_remote_start(const char *fstab, const char *mountinfo);
+ * caller reaps it. A single NFS mount(2) can block for minutes, which PID 1 must never do. mods
+ * (may be NULL): modules the child loads first (the NFS client), so libkmod stays out of PID 1. */
+pid_t fstab_remote_start(const char *fstab, const char *mountinfo, const struct ek_modlist *mods);
 
 /* Unmounts every network file system in mountinfo, last mounted first: umount2(MNT_FORCE), then
  * MNT_DETACH. The unmounting runs in a child; when it is not done by deadline_ms (ek_sys.now_ms()

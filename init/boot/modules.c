@@ -1,5 +1,6 @@
 #include "modules.h"
 
+#include <dlfcn.h>
 #include <errno.h>
 #include <libkmod.h>
 #include <stdio.h>
@@ -62,43 +63,107 @@ int modules_read_file(const char *path, struct ek_modlist *list)
 	return 0;
 }
 
+/* libkmod is opened only while modules load, and only in a child process (the step runs in one):
+ * it pulls in libcrypto, which pins itself in memory once loaded, so PID 1 itself must never map
+ * it (its resident size is the point; systemd 256 dlopens libkmod for the same reason). */
+struct kmod_api {
+	struct kmod_ctx *(*new)(const char *dirname, const char *const *config_paths);
+	int (*load_resources)(struct kmod_ctx *ctx);
+	int (*lookup)(struct kmod_ctx *ctx, const char *alias, struct kmod_list **list);
+	struct kmod_list *(*list_next)(const struct kmod_list *list, const struct kmod_list *curr);
+	struct kmod_module *(*get_module)(const struct kmod_list *entry);
+	int (*probe)(struct kmod_module *mod, unsigned int flags, const char *extra_options,
+		     int (*run_install)(struct kmod_module *m, const char *cmdline, void *data),
+		     const void *data, void (*print_action)(struct kmod_module *m, bool install, const char *options));
+	const char *(*name)(const struct kmod_module *mod);
+	struct kmod_module *(*unref)(struct kmod_module *mod);
+	int (*unref_list)(struct kmod_list *list);
+	struct kmod_ctx *(*ctx_unref)(struct kmod_ctx *ctx);
+};
+
+#define KMOD_SONAME "libkmod.so.2"
+/* Tells the image builder (image/mkinitramfs.py) which library to copy along with ekinit although
+ * ldd cannot see it. */
+__attribute__((used, section(".ekinit.dlopen"))) static const char dlopen_note[] = KMOD_SONAME;
+
+static int kmod_api_open(struct kmod_api *k, void **handle)
+{
+	*handle = dlopen(KMOD_SONAME, RTLD_NOW | RTLD_LOCAL);
+	if (!*handle)
+		return -ENOENT;
+	struct {
+		void *slot;
+		const char *sym;
+	} t[] = {
+		{&k->new, "kmod_new"},
+		{&k->load_resources, "kmod_load_resources"},
+		{&k->lookup, "kmod_module_new_from_lookup"},
+		{&k->list_next, "kmod_list_next"},
+		{&k->get_module, "kmod_module_get_module"},
+		{&k->probe, "kmod_module_probe_insert_module"},
+		{&k->name, "kmod_module_get_name"},
+		{&k->unref, "kmod_module_unref"},
+		{&k->unref_list, "kmod_module_unref_list"},
+		{&k->ctx_unref, "kmod_unref"},
+	};
+	for (size_t i = 0; i < sizeof t / sizeof t[0]; i++) {
+		void *f = dlsym(*handle, t[i].sym);
+		if (!f) {
+			dlclose(*handle);
+			return -ENOSYS;
+		}
+		memcpy(t[i].slot, &f, sizeof f); /* a function pointer from dlsym's void * */
+	}
+	return 0;
+}
+
 int modules_load(const struct ek_modlist *list, size_t *loaded)
 {
 	int failed = 0;
+	struct kmod_api k;
+	void *handle;
 	*loaded = 0;
-	struct kmod_ctx *ctx = kmod_new(NULL, NULL);
+	if (list->n == 0)
+		return 0;
+	int r = kmod_api_open(&k, &handle);
+	if (r < 0) {
+		ek_warn("modules: cannot use %s: %s", KMOD_SONAME, r == -ENOENT ? dlerror() : "a symbol is missing");
+		return (int)list->n;
+	}
+	struct kmod_ctx *ctx = k.new(NULL, NULL);
 	if (!ctx) {
 		ek_warn("modules: libkmod could not start (no /lib/modules for this kernel?)");
+		dlclose(handle);
 		return (int)list->n;
 	}
 	/* Without the index files libkmod falls back to slow scans; still works, so only a note. */
-	if (kmod_load_resources(ctx) < 0)
+	if (k.load_resources(ctx) < 0)
 		ek_debug("modules: libkmod index not loaded, lookups will be slow");
 	for (size_t i = 0; i < list->n; i++) {
-		struct kmod_list *found = NULL, *it;
-		int r = kmod_module_new_from_lookup(ctx, list->name[i], &found);
+		struct kmod_list *found = NULL;
+		r = k.lookup(ctx, list->name[i], &found);
 		if (r < 0 || !found) {
 			ek_warn("modules: %s: not found for this kernel", list->name[i]);
 			failed++;
 			continue;
 		}
 		int ok = 0;
-		kmod_list_foreach(it, found)
-		{
-			struct kmod_module *mod = kmod_module_get_module(it);
-			r = kmod_module_probe_insert_module(mod, KMOD_PROBE_APPLY_BLACKLIST, NULL, NULL, NULL, NULL);
+		for (struct kmod_list *it = found; it; it = k.list_next(found, it)) {
+			struct kmod_module *mod = k.get_module(it);
+			r = k.probe(mod, KMOD_PROBE_APPLY_BLACKLIST, NULL, NULL, NULL, NULL);
 			if (r >= 0 || r == -EEXIST)
 				ok = 1;
 			else
-				ek_warn("modules: %s: %s", kmod_module_get_name(mod), strerror(-r));
-			kmod_module_unref(mod);
+				ek_warn("modules: %s: %s", k.name(mod), strerror(-r));
+			k.unref(mod);
 		}
-		kmod_module_unref_list(found);
+		k.unref_list(found);
 		if (ok)
 			(*loaded)++;
 		else
 			failed++;
 	}
-	kmod_unref(ctx);
+	k.ctx_unref(ctx);
+	dlclose(handle);
 	return failed;
 }

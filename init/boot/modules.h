@@ -23,7 +23,8 @@ int modules_read_file(const char *path, struct ek_modlist *list);
 /* Adds one name; returns 0, 1 if already present, -EINVAL if the name is malformed, -E2BIG if full. */
 int modules_add(struct ek_modlist *list, const char *name);
 /* Loads every module in list; returns how many failed (each reported as a warning). loaded gets how
- * many were loaded or already present. */
+ * many were loaded or already present. It dlopens libkmod and closes it again, but libcrypto (which
+ * libkmod pulls in) stays mapped for good: call it only in a short-lived child, never in PID 1. */
 int modules_load(const struct ek_modlist *list, size_t *loaded);
 
 #endif

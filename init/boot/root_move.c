@@ -71,6 +71,36 @@ static void put_back(const char *why, const char *path, int err, char *detail, s
 		 why, path, strerror(-err));
 }
 
+enum ek_result root_move_bind(char *detail, size_t cap)
+{
+	if (mkdir(EK_NEWROOT, 0755) < 0 && errno != EEXIST) {
+		snprintf(detail, cap, "mkdir %s: %s; staying on the initramfs", EK_NEWROOT, strerror(errno));
+		return EK_FAILED;
+	}
+	/* Not MS_REC: a recursive bind would keep copies of /proc (and /dev) under the covered rootfs
+	 * for ever; the mounts on / are moved along instead. */
+	if (ek_sys.mount("/", EK_NEWROOT, NULL, MS_BIND, NULL) < 0) {
+		snprintf(detail, cap, "bind-mounting / on %s: %s; staying on the initramfs", EK_NEWROOT, strerror(errno));
+		rmdir(EK_NEWROOT);
+		return EK_FAILED;
+	}
+	if (move_mounts(EK_NEWROOT) < 0)
+		ek_warn("root-move: some mounts did not move; they stay behind on the old root");
+	if (chdir(EK_NEWROOT) < 0 || ek_sys.mount(".", "/", NULL, MS_MOVE, NULL) < 0 || chroot(".") < 0 ||
+	    chdir("/") < 0) {
+		int e = errno;
+		chdir("/");
+		ek_sys.umount2(EK_NEWROOT, MNT_DETACH);
+		rmdir(EK_NEWROOT);
+		snprintf(detail, cap, "moving the bind mount onto /: %s; staying on the initramfs", strerror(e));
+		return EK_FAILED;
+	}
+	rmdir(EK_NEWROOT); /* the same directory, seen through the new mount */
+	snprintf(detail, cap, "bind: the initramfs is now a mount of its own, nothing copied (df / and "
+			      "/proc/mounts still say rootfs; no size limit)");
+	return EK_OK;
+}
+
 enum ek_result root_move(const char *size, char *detail, size_t cap)
 {
 	uint64_t need, entries;

@@ -18,6 +18,15 @@ int root_is_rootfs(const char *mountinfo);
  * switches root to it. On success the process is in the new root (still the same process; the caller
  * re-executes). On failure everything is put back where it was and / is still the rootfs; detail
  * says why either way. */
+/* ekinit.rootmove=bind: nothing is copied. The initramfs (rootfs) is bind-mounted on EK_NEWROOT,
+ * not recursively and while rootfs is still private, the mounts on it (/proc) move along, and the
+ * bind mount is moved onto / and chrooted into: the root is now a mount with a parent, so
+ * container runtimes can pivot_root, and deleting a file frees its memory at once. Caveats
+ * (/work/shared/facts.md, docs/architecture.md): /proc/mounts still calls the root `rootfs`,
+ * busybox `df /` fails, rootfs has no size limit (ramfs when `root=` is given), and whether
+ * kubelet accepts it for nodefs statistics is unverified. */
+enum ek_result root_move_bind(char *detail, size_t cap);
+
 enum ek_result root_move(const char *size, char *detail, size_t cap);
 
 #endif

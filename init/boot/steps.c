@@ -110,6 +110,8 @@ enum ek_result step_root_move(struct boot_state *b, char *detail, size_t cap)
 		snprintf(detail, cap, "/ is already %s", type);
 		return EK_SKIPPED;
 	}
+	if (b->cmd.rootmove_bind)
+		return root_move_bind(detail, cap); /* the same files: no re-exec needed */
 	enum ek_result res = root_move(b->cmd.rootsize, detail, cap);
 	b->reexec = res == EK_OK;
 	return res;
@@ -218,7 +220,7 @@ enum ek_result step_sysctl(struct boot_state *b, char *detail, size_t cap)
 	return EK_OK;
 }
 
-enum ek_result step_network(struct boot_state *b, char *detail, size_t cap)
+enum ek_result step_network_prepare(struct boot_state *b, char *detail, size_t cap)
 {
 	char err[300];
 	int r = nodeconf_parse(NODE_CONF, &b->node, err, sizeof err);
@@ -232,9 +234,13 @@ enum ek_result step_network(struct boot_state *b, char *detail, size_t cap)
 		return EK_FAILED;
 	}
 	b->have_node = true;
-	enum ek_result res = network_up(&b->node, "/etc", detail, cap);
-	gethostname(b->hostname, sizeof b->hostname - 1);
-	return res;
+	return EK_OK;
+}
+
+enum ek_result step_network(struct boot_state *b, char *detail, size_t cap)
+{
+	/* step_network_prepare has read node.conf (the step ends there without one). */
+	return network_up(&b->node, "/etc", detail, cap);
 }
 
 enum ek_result step_fstab(struct boot_state *b, char *detail, size_t cap)
@@ -255,7 +261,8 @@ enum ek_result step_fstab(struct boot_state *b, char *detail, size_t cap)
 }
 
 /* Network file systems: the mounting runs in a child (an NFS mount(2) can block for minutes) and
- * the step ends when the loop reaps it. The NFS client modules are loaded here, on demand. */
+ * the step ends when the loop reaps it. The NFS client modules are loaded on demand, in that child
+ * (libkmod never enters PID 1). */
 enum ek_result step_remote_fs(struct boot_state *b, char *detail, size_t cap)
 {
 	static struct fstab_entry e[FSTAB_MAX];
@@ -269,14 +276,11 @@ enum ek_result step_remote_fs(struct boot_state *b, char *detail, size_t cap)
 		snprintf(detail, cap, "no network file systems in %s", FSTAB);
 		return EK_SKIPPED;
 	}
-	if (nfs && !b->container) {
-		static struct ek_modlist nfsmods;
-		size_t loaded;
-		nfsmods.n = 0;
+	static struct ek_modlist nfsmods;
+	nfsmods.n = 0;
+	if (nfs && !b->container)
 		modules_add(&nfsmods, "nfsv4");
-		modules_load(&nfsmods, &loaded);
-	}
-	pid_t pid = fstab_remote_start(FSTAB, MOUNTINFO);
+	pid_t pid = fstab_remote_start(FSTAB, MOUNTINFO, &nfsmods);
 	if (pid < 0) {
 		snprintf(detail, cap, "cannot start the mounting: %s", strerror(-pid));
 		return EK_FAILED;

@@ -42,6 +42,8 @@ enum ek_result step_loopback(struct boot_state *b, char *detail, size_t cap);
 enum ek_result step_modules(struct boot_state *b, char *detail, size_t cap);
 enum ek_result step_sysctl(struct boot_state *b, char *detail, size_t cap);
 enum ek_result step_tmpfiles(struct boot_state *b, char *detail, size_t cap);
+/* network: prepare parses node.conf in PID 1 (the role comes from it); the rest may run in a child. */
+enum ek_result step_network_prepare(struct boot_state *b, char *detail, size_t cap);
 enum ek_result step_network(struct boot_state *b, char *detail, size_t cap);
 enum ek_result step_fstab(struct boot_state *b, char *detail, size_t cap);
 enum ek_result step_remote_fs(struct boot_state *b, char *detail, size_t cap);

@@ -4,6 +4,7 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "boot_run.h"
@@ -11,9 +12,11 @@
 #include "boot_json.h"
 #include "console_shell.h"
 #include "fatal.h"
+#include "libmount_dl.h"
 #include "log.h"
 #include "shell.h"
 #include "signals.h"
+#include "step_child.h"
 #include "strbuf.h"
 #include "timeline.h"
 
@@ -93,8 +96,10 @@ static void reexec(struct ekinit *ek)
 
 /* The step's targets are reached, whatever its result: a failed step has had its say in the
  * timeline, and the units ordered after it start and tell their own story. */
-static void step_ended(struct ekinit *ek, const struct step *st)
+static void step_ended(struct ekinit *ek, size_t i)
 {
+	const struct step *st = &ek->steps[i];
+	ek->run[i].state = STEP_ENDED;
 	for (size_t k = 0; k < EK_STEP_TARGETS_MAX && st->reaches[k]; k++)
 		svcmgr_target_reached(&ek->svc, st->reaches[k]);
 }
@@ -110,49 +115,130 @@ static bool done_before_reexec(const char *step)
 	return false;
 }
 
-void boot_run(struct ekinit *ek)
+/* The index of the step named after, or nsteps when none (or no such step: then it does not wait). */
+static size_t dependency(const struct ekinit *ek, const struct step *st)
+{
+	for (size_t i = 0; st->after && i < ek->nsteps; i++)
+		if (!strcmp(ek->steps[i].name, st->after))
+			return i;
+	return ek->nsteps;
+}
+
+/* Starts step i: in PID 1, or in a child (in_child, or a step that returned EK_PENDING), in which
+ * case it ends when the child is reaped. */
+static void step_start(struct ekinit *ek, size_t i)
+{
+	const struct step *st = &ek->steps[i];
+	struct step_run *run = &ek->run[i];
+	char detail[EK_DETAIL_MAX] = "";
+	if (ek->boot.break_pending && !strcmp(ek->boot.cmd.brk, st->name)) {
+		shell_break(ek, st->name);
+		shell_start(ek);
+	}
+	run->event = timeline_begin(st->name);
+	run->fd = -1;
+	enum ek_result r = st->prepare ? st->prepare(&ek->boot, detail, sizeof detail) : EK_OK;
+	if (r == EK_OK && st->in_child) {
+		pid_t pid = step_child_start(st->run, &ek->boot, &run->fd);
+		if (pid > 0) {
+			run->pid = pid;
+			run->state = STEP_RUNNING;
+			ek_debug("%s: running beside the next steps (pid %d)", st->name, (int)pid);
+			return;
+		}
+		ek_warn("%s: cannot start a process for it (%s); running it in PID 1", st->name, strerror(-pid));
+	}
+	if (r == EK_OK)
+		r = st->run(&ek->boot, detail, sizeof detail);
+	ek_shell_allowed = ek->boot.cmd.shell || ek->boot.cmd.brk[0];
+	if (r == EK_PENDING) {
+		ek_info("%s: %s, continuing in the background", st->name, detail);
+		run->pid = ek->boot.bg_pid;
+		ek->boot.bg_pid = 0;
+		run->state = STEP_RUNNING;
+		return;
+	}
+	timeline_end_at(run->event, r, detail);
+	step_ended(ek, i);
+	if (ek->boot.reexec) {
+		ek->boot.reexec = false;
+		reexec(ek);
+	}
+	if (st->shell_after)
+		shell_start(ek);
+}
+
+/* Starts the deferred steps whose dependency has ended. */
+static void start_deferred(struct ekinit *ek)
 {
 	for (size_t i = 0; i < ek->nsteps; i++) {
-		const struct step *st = &ek->steps[i];
-		char detail[EK_DETAIL_MAX] = "";
-		if (done_before_reexec(st->name)) {
-			step_ended(ek, st);
-			continue;
-		}
-		if (ek->boot.break_pending && !strcmp(ek->boot.cmd.brk, st->name)) {
-			shell_break(ek, st->name);
-			shell_start(ek);
-		}
-		size_t ev = timeline_begin(st->name);
-		enum ek_result r = st->run(&ek->boot, detail, sizeof detail);
-		ek_shell_allowed = ek->boot.cmd.shell || ek->boot.cmd.brk[0];
-		if (r == EK_PENDING) {
-			ek_info("%s: %s, continuing in the background", st->name, detail);
-			ek->bg_step = st;
-			ek->bg_event = ev;
-			continue;
-		}
-		timeline_end(r, detail);
-		step_ended(ek, st);
-		if (ek->boot.reexec) {
-			ek->boot.reexec = false;
-			reexec(ek);
-		}
-		if (st->shell_after)
-			shell_start(ek);
+		size_t d = dependency(ek, &ek->steps[i]);
+		if (ek->run[i].state == STEP_DEFERRED && (d == ek->nsteps || ek->run[d].state == STEP_ENDED))
+			step_start(ek, i);
 	}
 }
 
-void boot_bg_done(struct ekinit *ek, int status)
+/* Step i's child ended with status: the step ends. */
+static void child_ended(struct ekinit *ek, size_t i, int status)
 {
-	const struct step *st = ek->bg_step;
+	const struct step *st = &ek->steps[i];
+	struct step_run *run = &ek->run[i];
 	char detail[EK_DETAIL_MAX] = "";
-	ek->boot.bg_pid = 0;
-	ek->bg_step = NULL;
-	if (!st)
-		return;
-	step_ended(ek, st);
-	enum ek_result r = st->done(&ek->boot, status, detail, sizeof detail);
-	timeline_end_at(ek->bg_event, r, detail);
-	boot_json_write(ek);
+	enum ek_result r = run->fd >= 0 ? step_child_collect(run->fd, status, detail, sizeof detail)
+					 : st->done(&ek->boot, status, detail, sizeof detail);
+	run->fd = -1;
+	run->pid = 0;
+	timeline_end_at(run->event, r, detail);
+	step_ended(ek, i);
+}
+
+void boot_run(struct ekinit *ek)
+{
+	if (ek->nsteps > EK_STEPS_MAX)
+		ek_fatal("too many boot steps");
+	for (size_t i = 0; i < ek->nsteps; i++) {
+		const struct step *st = &ek->steps[i];
+		if (done_before_reexec(st->name)) {
+			step_ended(ek, i);
+			continue;
+		}
+		size_t d = dependency(ek, st);
+		if (d < ek->nsteps && ek->run[d].state == STEP_DEFERRED) {
+			ek->run[i].state = STEP_DEFERRED; /* its dependency waits too */
+			continue;
+		}
+		if (d < ek->nsteps && ek->run[d].state == STEP_RUNNING) {
+			if (st->in_child || st->done) {
+				/* It can wait in the background too: the loop starts it when d ends. */
+				ek->run[i].state = STEP_DEFERRED;
+				continue;
+			}
+			/* A step in PID 1 waits here: the boot has nothing else to do before it. */
+			int status;
+			pid_t pid;
+			while ((pid = waitpid(ek->run[d].pid, &status, 0)) < 0 && errno == EINTR)
+				;
+			if (pid == ek->run[d].pid)
+				child_ended(ek, d, status);
+			else
+				step_ended(ek, d); /* not our child after all: do not wait for ever */
+			start_deferred(ek);
+		}
+		step_start(ek, i);
+	}
+}
+
+bool boot_child_reaped(struct ekinit *ek, pid_t pid, int status)
+{
+	for (size_t i = 0; i < ek->nsteps; i++) {
+		if (ek->run[i].state != STEP_RUNNING || ek->run[i].pid != pid)
+			continue;
+		child_ended(ek, i, status);
+		gethostname(ek->boot.hostname, sizeof ek->boot.hostname - 1); /* the network may set it */
+		start_deferred(ek);
+		libmount_release(); /* a deferred step may have read the mount table */
+		boot_json_write(ek);
+		return true;
+	}
+	return false;
 }

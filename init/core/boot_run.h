@@ -11,7 +11,8 @@
 void boot_setup(struct ekinit *ek, char **argv, const struct step *steps, size_t nsteps);
 /* Runs the steps not yet done (after the root move's re-exec, the carried timeline has the first). */
 void boot_run(struct ekinit *ek);
-/* The child of the step running in the background (ek->bg_step) ended with this wait status. */
-void boot_bg_done(struct ekinit *ek, int status);
+/* When pid is the child of a step still running: ends that step with the child's wait status, starts
+ * the steps that waited for it, and returns true. */
+bool boot_child_reaped(struct ekinit *ek, pid_t pid, int status);
 
 #endif

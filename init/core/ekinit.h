@@ -23,6 +23,20 @@ struct step {
 	 * ordered after them wait for the step, whenever they are loaded. */
 	const char *reaches[EK_STEP_TARGETS_MAX];
 	bool shell_after;    /* the persistent console shell may start once this step is done */
+	/* The boot is a small dependency graph, not a strict sequence: */
+	bool in_child;       /* run in a child process while PID 1 goes on with the next steps (step_child.h) */
+	step_fn prepare;     /* for an in_child step: runs in PID 1 first; any result but EK_OK ends the step */
+	const char *after;   /* the step that must have ended before this one starts */
+};
+
+#define EK_STEPS_MAX 16
+
+/* Where a step stands; a step still running in a child has its pid, pipe and timeline event. */
+struct step_run {
+	enum { STEP_WAITING, STEP_DEFERRED, STEP_RUNNING, STEP_ENDED } state;
+	pid_t pid;
+	int fd;              /* the in_child step's report pipe, -1 for a step that returned EK_PENDING */
+	size_t event;
 };
 
 struct ekinit {
@@ -38,8 +52,7 @@ struct ekinit {
 	pid_t shell_pid;
 	double shell_started_ms;
 	int shell_fast_exits;
-	const struct step *bg_step; /* the step whose child (boot.bg_pid) is still running */
-	size_t bg_event;            /* its timeline event */
+	struct step_run run[EK_STEPS_MAX]; /* by index in steps */
 	struct svcmgr svc;
 	bool services_settled;
 	double svc_settled_ms;

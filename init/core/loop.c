@@ -12,7 +12,9 @@
 
 #include "boot_json.h"
 #include "boot_run.h"
+#include "libmount_dl.h"
 #include "log.h"
+#include "mem_trim.h"
 #include "requests.h"
 #include "shell.h"
 #include "shutdown.h"
@@ -50,9 +52,7 @@ static void on_signal(struct ekinit *ek, const struct signalfd_siginfo *si)
 		while ((pid = ek_sys.waitpid(-1, &status, WNOHANG)) > 0) {
 			if (pid == ek->shell_pid)
 				shell_exited(ek);
-			else if (pid == ek->boot.bg_pid)
-				boot_bg_done(ek, status);
-			else
+			else if (!boot_child_reaped(ek, pid, status))
 				svcmgr_child_exited(&ek->svc, pid, status);
 		}
 		break;
@@ -89,6 +89,7 @@ static void boot_complete(struct ekinit *ek)
 	boot_json_write(ek);
 	ek_info("boot complete in %.0f ms", timeline_complete_ms());
 	shell_start(ek);
+	libmount_release(); /* the boot steps in PID 1 are done with the mount table */
 	start_services(ek);
 }
 
@@ -103,6 +104,9 @@ _Noreturn void loop_run(struct ekinit *ek)
 			ek->svc_settled_ms = ek_sys.now_ms();
 			ek_info("services settled %.0f ms after kernel start", ek_sys.now_ms());
 			boot_json_write(ek);
+			/* The boot's code is behind us: give its text pages back (mem_trim.h). */
+			long kib = mem_trim_text("/proc/self/maps");
+			ek_debug("dropped %ld KiB of text mappings from the resident set", kib);
 		}
 		if (ek->pending_shutdown >= 0) {
 			if (!ek->svc.shutting_down) {

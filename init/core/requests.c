@@ -4,6 +4,7 @@
 
 #include "requests.h"
 
+#include "boot_analyze.h"
 #include "ekinit.h"
 #include "shutdown.h"
 #include "status.h"
@@ -89,6 +90,7 @@ int requests_handle(const struct ek_request *req, struct strbuf *out, void *ctx)
 		return 0;
 	case EK_VERB_ANALYZE:
 		svcmgr_render_analyze(m, out, json);
+		boot_render_analyze(ek, out, json);
 		return 0;
 	case EK_VERB_RELOAD_UNITS:
 		svcmgr_reload_units(m, err, sizeof err);

@@ -14,10 +14,12 @@
 
 #include "confdirs.h"
 #include "log.h"
+#include "strbuf.h"
 #include "svc_load.h"
 #include "svc_notify.h"
 #include "svc_table.h"
 #include "svc_targets.h"
+#include "svc_skip.h"
 #include "sys.h"
 
 static bool ends_with(const char *s, const char *suffix)
@@ -165,11 +167,20 @@ static void wants_dir_units(struct svcmgr *m, const char *target, int depth)
 			if (de->d_name[0] != '.')
 				snprintf(names[n++], sizeof names[0], "%s", de->d_name);
 		closedir(dir);
+		char skipped[EK_LINE_MAX - 100] = "";
+		struct strbuf sb;
+		sb_init(&sb, skipped, sizeof skipped);
 		for (size_t i = 0; i < n; i++) {
+			if (svc_systemd_own(names[i])) {
+				sb_printf(&sb, " %s", names[i]);
+				continue;
+			}
 			long idx = add_unit(m, names[i], true, depth);
 			if (idx >= 0)
 				m->v[idx].enabled = true;
 		}
+		if (sb.len)
+			ek_info("services: %s: not starting systemd's own units (svc_skip.h):%s", path, skipped);
 	}
 }
 

@@ -276,6 +276,26 @@ class VM:
                                   % (timeout, pattern))
                 self._cond.wait(min(left, 1.0))
 
+    def wait_seen(self, pattern, timeout=60):
+        """Wait until a line anywhere in the log matches the regex, without
+        moving the cursor expect() reads from. Returns the first re.Match."""
+        rx = re.compile(pattern)
+        deadline = time.monotonic() + timeout
+        with self._cond:
+            while True:
+                self.check_panic()
+                for _, text in self.lines:
+                    m = rx.search(text)
+                    if m:
+                        return m
+                if self._eof:
+                    raise VMError("QEMU exited (status %s) while waiting for /%s/"
+                                  % (self.proc.poll(), pattern))
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise VMError("timeout after %.0f s waiting for /%s/" % (timeout, pattern))
+                self._cond.wait(min(left, 1.0))
+
     def seen(self, pattern):
         """All matches of the regex anywhere in the log so far."""
         rx = re.compile(pattern)

@@ -49,6 +49,19 @@ TEST(test_debug_break_rootsize_role)
 	T_EQ_STR(c.role, "worker");
 }
 
+TEST(test_rootmove_copy_or_bind)
+{
+	cmdline_parse("ekinit.rootmove=bind", &c);
+	T_ASSERT(c.rootmove_bind);
+	T_EQ_INT(c.nproblems, 0);
+	cmdline_parse("ekinit.rootmove=copy", &c);
+	T_ASSERT(!c.rootmove_bind);
+	cmdline_parse("ekinit.rootmove=zero", &c);
+	T_ASSERT(!c.rootmove_bind); /* the default stays */
+	T_EQ_INT(c.nproblems, 1);
+	T_EQ_STR(c.problems[0], "ekinit.rootmove=zero: expected copy or bind");
+}
+
 TEST(test_bad_values_are_problems)
 {
 	cmdline_parse("ekinit.role=bogus ekinit.break= ekinit.rootsize ekinit.foo=1 ekinit.debug=2", &c);
@@ -131,6 +144,7 @@ int main(void)
 	T_RUN(test_bad_values_are_problems);
 	T_RUN(test_problems_are_capped);
 	T_RUN(test_quotes_group_words);
+	T_RUN(test_rootmove_copy_or_bind);
 	T_RUN(test_long_words);
 	T_RUN(test_long_word_problem_says_why);
 	return T_END();

@@ -254,7 +254,7 @@ TEST(test_remote_start_child_exit_status)
 	write_fstab("10.10.0.1:/share @/share nfs4 defaults 0 0\n");
 	t_write(mountinfo, "");
 	reset(0);
-	pid_t pid = fstab_remote_start(fstab, mountinfo);
+	pid_t pid = fstab_remote_start(fstab, mountinfo, NULL);
 	T_ASSERT(pid > 0);
 	int status;
 	T_EQ_INT(waitpid(pid, &status, 0), pid);
@@ -262,10 +262,10 @@ TEST(test_remote_start_child_exit_status)
 	T_EQ_INT(WEXITSTATUS(status), 0);
 	reset(1000);
 	fail_errno = EPERM;
-	pid = fstab_remote_start(fstab, mountinfo);
+	pid = fstab_remote_start(fstab, mountinfo, NULL);
 	T_EQ_INT(waitpid(pid, &status, 0), pid);
 	T_EQ_INT(WEXITSTATUS(status), 1);
-	pid = fstab_remote_start(R("/absent"), mountinfo);
+	pid = fstab_remote_start(R("/absent"), mountinfo, NULL);
 	T_EQ_INT(waitpid(pid, &status, 0), pid);
 	T_EQ_INT(WEXITSTATUS(status), 2);
 	t_drain(logpipe[0], logbuf, sizeof logbuf);

@@ -7,7 +7,10 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 
+#include <libmount.h>
+
 #include "t.h"
+#include "libmount_dl.h"
 #include "log.h"
 #include "mount_api.h"
 #include "sys.h"
@@ -66,7 +69,9 @@ static int run_chrooted(const char *mountinfo_text, int mode, char *report, size
 	pid_t pid = fork();
 	if (pid == 0) {
 		close(p[0]);
-		if (chroot(root) < 0 || chdir("/") < 0)
+		/* libmount is dlopened on first use (libmount_dl.h): open it before the chroot hides it. */
+		mnt_unref_table(mnt_new_table());
+		if (!libmount_is_open() || chroot(root) < 0 || chdir("/") < 0)
 			_exit(2);
 		struct ek_mount_result res;
 		fail_mode = mode;

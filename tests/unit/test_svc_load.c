@@ -8,6 +8,7 @@
 #include "t.h"
 #include "log.h"
 #include "svc.h"
+#include "svc_skip.h"
 
 static char dir[64];
 static int logpipe[2];
@@ -124,6 +125,21 @@ TEST(test_lookups_leave_no_trace)
 	T_ASSERT(svcmgr_find(&m, "tpl@kept.service") != NULL);
 }
 
+/* A stock image's static links to systemd's own units: not started, one console line, no warning;
+ * named in /etc/ekinit/enabled, one still is. */
+TEST(test_systemds_own_units_skipped)
+{
+	T_ASSERT(svcmgr_find(&m, "systemd-update-utmp-runlevel.service") == NULL);
+	T_ASSERT(svcmgr_find(&m, "getty.target") == NULL);
+	struct svc *l = svcmgr_find(&m, "systemd-logind.service");
+	T_ASSERT(l != NULL && l->enabled);
+	T_CONTAINS(logbuf, "not starting systemd's own units (svc_skip.h): ");
+	T_CONTAINS(logbuf, "systemd-update-utmp-runlevel.service");
+	T_ASSERT(strstr(logbuf, "warning: services: getty.target") == NULL);
+	T_ASSERT(svc_systemd_own("getty@tty2.service") && svc_systemd_own("serial-getty@ttyS0.service"));
+	T_ASSERT(!svc_systemd_own("ssh.service") && !svc_systemd_own("containerd.service"));
+}
+
 int main(void)
 {
 	if (!t_tmpdir(dir, sizeof dir) || pipe2(logpipe, O_NONBLOCK) < 0)
@@ -140,16 +156,21 @@ int main(void)
 	unitfile("lonely.service", "");
 	unitfile("tpl@.service", "Description=instance %i");
 	unitfile("w.service", "Wants=ghost.service");
-	const char *names[] = {"a.service", "b.service", "c.service", "x.service", "y.service", "z.service", "w.service"};
+	unitfile("systemd-update-utmp-runlevel.service", "");
+	unitfile("getty@.service", "");
+	unitfile("systemd-logind.service", "");
+	const char *names[] = {"a.service", "b.service", "c.service", "x.service", "y.service", "z.service", "w.service",
+			       "systemd-update-utmp-runlevel.service", "getty.target", "systemd-logind.service"};
 	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
 		wants(names[i]);
 	char path[128];
 	snprintf(path, sizeof path, "%s/enabled", dir);
-	t_write(path, "# enabled by hand\ne.service\n");
+	t_write(path, "# enabled by hand\ne.service\nsystemd-logind.service\n");
 	load();
 	T_RUN(test_enabled_set_and_closure);
 	T_RUN(test_order_resolution);
 	T_RUN(test_cycle_broken_deterministically);
+	T_RUN(test_systemds_own_units_skipped);
 	T_RUN(test_missing_unit_reported);
 	T_RUN(test_lookups_leave_no_trace);
 	t_rmtree(dir);
