@@ -89,4 +89,6 @@ bench: all
 clean:
 	rm -rf $(BUILD)
 
+-include stages/stages.mk
+
 -include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)

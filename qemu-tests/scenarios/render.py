@@ -5,6 +5,7 @@ qemu-tests/fixtures/nodes/cluster.json and compares with fixtures/nodes/expected
 
 import os
 import shutil
+import subprocess
 import tempfile
 
 from cluster import OVERLAY, cluster, render
@@ -12,6 +13,23 @@ from nodeimage import QT
 
 EXPECTED = os.path.join(QT, "fixtures", "nodes", "expected")
 NODECONF = os.path.join("etc", "ekinit", "node.conf.ww")
+CLUSTERCONF = os.path.join("etc", "ekinit", "cluster.conf")
+EKJOIN = os.path.join(QT, "..", "build", "ek-join")
+
+
+def check_cluster_conf(t, path, node, shape, member):
+    """The stages' own validator (ek-join --check-config) accepts a member's cluster.conf and
+    refuses a non-member's, naming the missing vip."""
+    if not os.access(EKJOIN, os.X_OK):
+        return
+    p = subprocess.run([EKJOIN, "--check-config", path], stdout=subprocess.PIPE,
+                       stderr=subprocess.STDOUT, text=True)
+    if member:
+        t.check(p.returncode == 0, "%s (Warewulf %s) cluster.conf refused: %s" % (node, shape, p.stdout))
+    else:
+        t.check(p.returncode != 0 and "vip: missing" in p.stdout,
+                "%s (Warewulf %s) has no vip tag, yet its cluster.conf was not refused for it: %s"
+                % (node, shape, p.stdout))
 
 
 def tree(root):
@@ -55,6 +73,8 @@ def run(t):
                 for path in want:
                     t.check(got[path] == want[path], "%s (Warewulf %s) %s:\n%s\nexpected:\n%s"
                             % (node, shape, path, got[path], want[path]))
+                member = "[cluster]" in got.get(CLUSTERCONF, "")
+                check_cluster_conf(t, os.path.join(out, CLUSTERCONF), node, shape, member)
 
         slips = {
             "unclosed-action": lambda s: s.replace("{{- end }}", "", 1),

@@ -1,0 +1,58 @@
+/* ek-join's shared state and steps. main.c reads the configs and runs: clock step, image import,
+ * election, then leader.c (kubeadm init) or joiner.c (kubeadm join), each attempt retried with
+ * `kubeadm reset -f` and backoff (attempt.c). */
+#ifndef EKJOIN_H
+#define EKJOIN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "../lib/cluster_conf.h"
+#include "../lib/node_info.h"
+#include "../lib/share.h"
+
+#define EKJOIN_RUN_DIR "/run/ekinit"
+/* Touched by the local phylactery when a leader pushes "leader_ready" (inotify sees it at once). */
+#define LEADER_READY_SEEN EKJOIN_RUN_DIR "/leader-ready-seen"
+#define KUBEADM_YAML EKJOIN_RUN_DIR "/kubeadm.yaml"
+/* The certificate key the leader uploaded with, for phylactery's /join-credentials (0600). */
+#define CERTKEY_CACHE EKJOIN_RUN_DIR "/phylactery-certkey"
+#define SHARE_POLL_MS 250
+
+struct ekjoin {
+	struct cluster_conf conf;
+	struct node_info node;
+	struct share_entry me; /* name, ip, boot_id, lease */
+	char share[CONF_PATH_MAX];
+	const char *run_dir;
+	int attempts; /* give up after this many failed attempts (the unit's restart takes over) */
+};
+
+long long now_unix(void);
+long long mono_ms(void);
+
+/* Waits until check() returns non-zero (its value is returned) or deadline_ms (monotonic) passes
+ * (returns 0). check runs at once, whenever seen_path's directory changes (inotify), and at least
+ * every poll_ms: another node's NFS writes make no inotify event here. */
+int wait_for(int (*check)(void *ctx), void *ctx, const char *seen_path, int poll_ms, long long deadline_ms);
+
+/* True when the API answers /healthz through the VIP (https://vip_name:api_port). */
+bool api_through_vip(const struct ekjoin *j, int timeout_ms);
+
+/* One kubeadm attempt loop: runs attempt(j, cause, len) until it returns 0, with `kubeadm reset -f`
+ * and exponential backoff after each failure; every attempt's outcome, cause and duration go to
+ * STATUS= and stdout. Returns 0 or the last failure. */
+int with_retries(struct ekjoin *j, const char *what, int (*attempt)(struct ekjoin *j, char *cause, size_t len));
+
+/* Runs argv under a deadline; 0 when it exited 0, else -1 with cause saying how it failed. */
+int run_ok(char *const argv[], int timeout_ms, char *cause, size_t len);
+
+int leader_run(struct ekjoin *j);
+int joiner_run(struct ekjoin *j);
+
+/* Offline images: start importing every *.tar of images_dir that is not imported yet (in parallel),
+ * and wait for the imports before kubeadm needs the images. */
+void images_start(const struct ekjoin *j);
+void images_wait(void);
+
+#endif

@@ -1,0 +1,78 @@
+/* A joiner: waits for a live leader_ready (pushed by the leader's phylactery through
+ * /run/ekinit/leader-ready-seen, or seen on the share within 250 ms), fetches fresh join credentials
+ * from a live control node's phylactery, and runs kubeadm join with them. The admin kubeconfig is
+ * never used for discovery. */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "../lib/http.h"
+#include "../lib/kjson.h"
+#include "../lib/notify.h"
+#include "ekjoin.h"
+
+/* Join credentials from the phylactery at ip. */
+static int fetch_creds(struct ekjoin *j, const char *ip, const char *secret, struct join_creds *c, char *cause,
+		       size_t len)
+{
+	char url[100], err[300];
+	snprintf(url, sizeof url, "http://%s:%u/join-credentials", ip, j->conf.phylactery_port);
+	/* kubeadm token create and upload-certs run behind this request: give it time. */
+	struct http_req req = {.method = "POST", .url = url, .bearer = secret, .body = "{}", .timeout_ms = 90000,
+			       .max_body = 8192};
+	struct http_resp resp;
+	if (http_do(&req, &resp, err, sizeof err) < 0) {
+		snprintf(cause, len, "join credentials from %s: %s", ip, err);
+		return -1;
+	}
+	int r = -1;
+	if (resp.status != 200)
+		snprintf(cause, len, "join credentials from %s: HTTP %ld: %.200s", ip, resp.status,
+			 resp.body ? resp.body : "");
+	else if (join_creds_parse(resp.body, resp.len, c, err, sizeof err) < 0)
+		snprintf(cause, len, "join credentials from %s: %s", ip, err);
+	else
+		r = 0;
+	http_resp_free(&resp);
+	return r;
+}
+
+static int join_attempt(struct ekjoin *j, char *cause, size_t len)
+{
+	char secret[65], err[300];
+	struct join_creds c;
+	struct share_entry ready, nodes[16];
+	int garbage, r = -1;
+	if (share_secret_read(j->share, secret, err, sizeof err) < 0) {
+		snprintf(cause, len, "cluster secret: %s", err);
+		return -1;
+	}
+	/* The leader first, then every registered control node. */
+	if (share_leader_ready_read(j->share, &ready, err, sizeof err) == 0)
+		r = fetch_creds(j, ready.ip, secret, &c, cause, len);
+	int n = r < 0 ? share_registry_list(j->share, nodes, 16, &garbage, err, sizeof err) : 0;
+	for (int i = 0; r < 0 && i < n; i++)
+		if (strcmp(nodes[i].ip, j->node.ip))
+			r = fetch_creds(j, nodes[i].ip, secret, &c, cause, len);
+	if (r < 0)
+		return -1;
+	images_wait();
+	char *argv[20];
+	int a = 0;
+	argv[a++] = "kubeadm", argv[a++] = "join", argv[a++] = c.endpoint;
+	argv[a++] = "--token", argv[a++] = c.token;
+	argv[a++] = "--discovery-token-ca-cert-hash", argv[a++] = c.ca_cert_hash;
+	if (j->node.control) {
+		argv[a++] = "--control-plane", argv[a++] = "--certificate-key", argv[a++] = c.certificate_key;
+		argv[a++] = "--apiserver-advertise-address", argv[a++] = j->node.ip;
+	}
+	argv[a++] = "--node-name", argv[a++] = j->node.name;
+	argv[a] = NULL;
+	notify_status("ek-join", "kubeadm join %s as %s", c.endpoint, j->node.control ? "control plane" : "worker");
+	return run_ok(argv, 15 * 60000, cause, len);
+}
+
+int joiner_run(struct ekjoin *j)
+{
+	return with_retries(j, "kubeadm join", join_attempt);
+}

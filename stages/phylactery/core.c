@@ -1,0 +1,238 @@
+#include "phylactery.h"
+
+#include <cjson/cJSON.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "../lib/http.h"
+#include "../lib/notify.h"
+#include "../lib/run.h"
+#include "lb_config.h"
+
+void phyl_action(struct phyl *p, const char *fmt, ...)
+{
+	char text[180];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(text, sizeof text, fmt, ap);
+	va_end(ap);
+	printf("phylactery: %s\n", text);
+	fflush(stdout);
+	pthread_mutex_lock(&p->mu);
+	snprintf(p->actions[p->next_action], sizeof p->actions[0], "%lld %s", (long long)time(NULL), text);
+	p->next_action = (p->next_action + 1) % ACTIONS_MAX;
+	if (p->nactions < ACTIONS_MAX)
+		p->nactions++;
+	pthread_mutex_unlock(&p->mu);
+}
+
+int write_if_changed(const char *path, const char *text, size_t len, char *err, size_t errlen)
+{
+	char *old = malloc(len + 2);
+	if (!old)
+		return -ENOMEM;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t n = fd >= 0 ? read(fd, old, len + 1) : -1;
+	if (fd >= 0)
+		close(fd);
+	bool same = n == (ssize_t)len && !memcmp(old, text, len);
+	free(old);
+	if (same)
+		return 0;
+	int r = share_write_atomic(path, text, len, 0644, err, errlen);
+	return r < 0 ? r : 1;
+}
+
+static void reload(struct phyl *p, const char *unit)
+{
+	char *argv[] = {"ekctl", "reload", (char *)unit, NULL}, err[200];
+	struct run_result res;
+	if (run_cmd(argv, 30000, NULL, 0, &res, err, sizeof err) < 0 || res.exit_code)
+		phyl_action(p, "ekctl reload %s failed", unit);
+	else
+		phyl_action(p, "reloaded %s", unit);
+}
+
+static void tell_peers(struct phyl *p, const char *event, const struct share_entry *reg, int n)
+{
+	char body[64];
+	snprintf(body, sizeof body, "{\"event\":\"%s\"}", event);
+	for (int i = 0; i < n; i++) {
+		if (!strcmp(reg[i].ip, p->me.ip))
+			continue;
+		char url[100], err[300];
+		snprintf(url, sizeof url, "http://%s:%u/refresh", reg[i].ip, p->conf.phylactery_port);
+		struct http_req req = {.method = "POST", .url = url, .bearer = p->secret, .body = body,
+				       .timeout_ms = 2000, .connect_timeout_ms = 1000, .max_body = 4096};
+		struct http_resp resp;
+		if (http_do(&req, &resp, err, sizeof err) < 0) {
+			phyl_action(p, "told %s %s: %s", reg[i].name, event, err);
+			continue;
+		}
+		phyl_action(p, "told %s %s: HTTP %ld", reg[i].name, event, resp.status);
+		http_resp_free(&resp);
+	}
+}
+
+void phyl_refresh(struct phyl *p, const char *event, bool fanout)
+{
+	char err[300], buf[16384];
+	struct share_entry reg[REGISTRY_MAX];
+	int garbage;
+	p->me.time = time(NULL);
+	if (share_registry_put(p->share, &p->me, err, sizeof err) < 0)
+		phyl_action(p, "registry: %s", err);
+	int n = share_registry_list(p->share, reg, REGISTRY_MAX, &garbage, err, sizeof err);
+	if (n < 0) {
+		phyl_action(p, "registry: %s", err);
+		return;
+	}
+	if (garbage)
+		phyl_action(p, "registry: %d unreadable entries ignored", garbage);
+	pthread_mutex_lock(&p->mu);
+	bool changed = n != p->nregistry;
+	for (int i = 0; !changed && i < n; i++)
+		changed = strcmp(reg[i].name, p->registry[i].name) || strcmp(reg[i].ip, p->registry[i].ip);
+	memcpy(p->registry, reg, sizeof reg[0] * (size_t)n);
+	p->nregistry = n;
+	pthread_mutex_unlock(&p->mu);
+	if (changed)
+		phyl_action(p, "registry: %d control nodes", n);
+
+	int len;
+	if (p->haproxy_cfg && (len = haproxy_cfg_render(&p->conf, reg, n, buf, sizeof buf)) >= 0) {
+		int r = write_if_changed(p->haproxy_cfg, buf, (size_t)len, err, sizeof err);
+		if (r < 0)
+			phyl_action(p, "%s: %s", p->haproxy_cfg, err);
+		else if (r > 0 && p->reload)
+			reload(p, "haproxy"); /* hitless: haproxy's master hands the listeners to new workers */
+	}
+	if (p->keepalived_conf &&
+	    (len = keepalived_conf_render(&p->conf, &p->node, reg, n, p->secret, buf, sizeof buf)) >= 0) {
+		int r = write_if_changed(p->keepalived_conf, buf, (size_t)len, err, sizeof err);
+		if (r < 0)
+			phyl_action(p, "%s: %s", p->keepalived_conf, err);
+		else if (r > 0 && p->reload)
+			reload(p, "keepalived");
+	}
+	if (fanout)
+		tell_peers(p, event, reg, n);
+}
+
+int phyl_on_refresh(void *ctx, const char *event, bool fanout, char *msg, size_t len)
+{
+	struct phyl *p = ctx;
+	if (!strcmp(event, "leader_ready") && p->ready_seen) {
+		/* ek-join waits on this with inotify: the joiner starts now, not at its next share poll. */
+		int fd = open(p->ready_seen, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+		if (fd < 0) {
+			snprintf(msg, len, "%s: %s", p->ready_seen, strerror(errno));
+			return -errno;
+		}
+		close(fd);
+	}
+	pthread_mutex_lock(&p->mu);
+	p->pending = true;
+	p->pending_fanout |= fanout;
+	snprintf(p->pending_event, sizeof p->pending_event, "%s", event);
+	pthread_mutex_unlock(&p->mu);
+	uint64_t one = 1;
+	if (write(p->wake_fd, &one, sizeof one) < 0)
+		return 0; /* the periodic refresh will do it */
+	return 0;
+}
+
+int phyl_on_join_creds(void *ctx, struct join_creds *out, char *msg, size_t len)
+{
+	struct phyl *p = ctx;
+	int r = creds_get(&p->creds, &p->conf, out, msg, len);
+	phyl_action(p, r < 0 ? "join credentials refused: %s" : "join credentials handed out%s", r < 0 ? msg : "");
+	return r;
+}
+
+static cJSON *entry_json(const struct share_entry *e)
+{
+	cJSON *o = cJSON_CreateObject();
+	cJSON_AddStringToObject(o, "name", e->name);
+	cJSON_AddStringToObject(o, "ip", e->ip);
+	cJSON_AddStringToObject(o, "boot_id", e->boot_id);
+	cJSON_AddNumberToObject(o, "time", (double)e->time);
+	return o;
+}
+
+static void add_etcd_members(struct phyl *p, cJSON *o)
+{
+	static const char *const dir = "/etc/kubernetes/pki/etcd";
+	char cert[200], key[200], ca[200], err[300];
+	snprintf(ca, sizeof ca, "%s/ca.crt", dir);
+	snprintf(cert, sizeof cert, "%s/healthcheck-client.crt", dir);
+	snprintf(key, sizeof key, "%s/healthcheck-client.key", dir);
+	if (access(cert, R_OK) < 0) {
+		cJSON_AddNullToObject(o, "etcd_members");
+		return;
+	}
+	struct http_req req = {.method = "POST", .url = "https://127.0.0.1:2379/v3/cluster/member/list", .body = "{}",
+			       .timeout_ms = 2000, .cacert = ca, .client_cert = cert, .client_key = key};
+	struct http_resp resp;
+	struct etcd_member m[16];
+	int n = 0;
+	cJSON *arr = cJSON_AddArrayToObject(o, "etcd_members");
+	if (http_do(&req, &resp, err, sizeof err) == 0) {
+		if (etcd_members_parse(resp.body, resp.len, m, 16, &n, err, sizeof err) < 0)
+			cJSON_AddStringToObject(o, "etcd_error", err);
+		http_resp_free(&resp);
+	} else {
+		cJSON_AddStringToObject(o, "etcd_error", err);
+	}
+	(void)p;
+	for (int i = 0; i < n; i++) {
+		cJSON *e = cJSON_CreateObject();
+		char id[24];
+		snprintf(id, sizeof id, "%llu", (unsigned long long)m[i].id);
+		cJSON_AddStringToObject(e, "id", id); /* a string: JSON numbers lose uint64 precision */
+		cJSON_AddStringToObject(e, "name", m[i].name);
+		cJSON_AddStringToObject(e, "peer_url", m[i].peer_url);
+		cJSON_AddItemToArray(arr, e);
+	}
+}
+
+char *phyl_status_json(void *ctx)
+{
+	struct phyl *p = ctx;
+	char err[300], path[400];
+	cJSON *o = cJSON_CreateObject();
+	cJSON_AddStringToObject(o, "node", p->me.name);
+	cJSON_AddStringToObject(o, "ip", p->me.ip);
+	cJSON_AddStringToObject(o, "role", p->node.control ? "control" : "worker");
+	struct share_entry e;
+	snprintf(path, sizeof path, "%s/leader", p->share);
+	if (share_entry_read(path, &e, err, sizeof err) == 0)
+		cJSON_AddItemToObject(o, "leader", entry_json(&e));
+	else
+		cJSON_AddNullToObject(o, "leader");
+	if (share_leader_ready_read(p->share, &e, err, sizeof err) == 0)
+		cJSON_AddItemToObject(o, "leader_ready", entry_json(&e));
+	else
+		cJSON_AddNullToObject(o, "leader_ready");
+	add_etcd_members(p, o);
+	pthread_mutex_lock(&p->mu);
+	cJSON *reg = cJSON_AddArrayToObject(o, "registry");
+	for (int i = 0; i < p->nregistry; i++)
+		cJSON_AddItemToArray(reg, entry_json(&p->registry[i]));
+	cJSON *acts = cJSON_AddArrayToObject(o, "last_actions");
+	for (int i = 0; i < p->nactions; i++) {
+		int k = (p->next_action - p->nactions + i + ACTIONS_MAX) % ACTIONS_MAX;
+		cJSON_AddItemToArray(acts, cJSON_CreateString(p->actions[k]));
+	}
+	pthread_mutex_unlock(&p->mu);
+	char *s = cJSON_PrintUnformatted(o);
+	cJSON_Delete(o);
+	return s;
+}

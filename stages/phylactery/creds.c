@@ -1,0 +1,115 @@
+#include "creds.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <openssl/pem.h>
+#include <openssl/sha.h>
+#include <openssl/x509.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "../lib/run.h"
+#include "../lib/share.h"
+#include "../lib/valid.h"
+
+int ca_cert_hash(const char *ca_crt, char out[72], char *err, size_t errlen)
+{
+	FILE *f = fopen(ca_crt, "re");
+	if (!f) {
+		int e = errno;
+		snprintf(err, errlen, "%s: %s", ca_crt, strerror(e));
+		return -e;
+	}
+	X509 *x = PEM_read_X509(f, NULL, NULL, NULL);
+	fclose(f);
+	unsigned char *der = NULL;
+	int len = x ? i2d_X509_PUBKEY(X509_get_X509_PUBKEY(x), &der) : -1;
+	X509_free(x);
+	if (len <= 0) {
+		snprintf(err, errlen, "%s: not a PEM certificate", ca_crt);
+		return -EBADMSG;
+	}
+	unsigned char md[SHA256_DIGEST_LENGTH];
+	SHA256(der, (size_t)len, md);
+	OPENSSL_free(der);
+	memcpy(out, "sha256:", 7);
+	for (int i = 0; i < SHA256_DIGEST_LENGTH; i++)
+		snprintf(out + 7 + 2 * i, 3, "%02x", md[i]);
+	return 0;
+}
+
+char *last_line(char *text)
+{
+	char *end = text + strlen(text);
+	while (end > text && (end[-1] == '\n' || end[-1] == '\r' || end[-1] == ' '))
+		*--end = '\0';
+	char *nl = strrchr(text, '\n');
+	return nl ? nl + 1 : text;
+}
+
+static int run_last_line(char *const argv[], char *out, size_t cap, char *err, size_t errlen)
+{
+	char buf[4096];
+	struct run_result res;
+	int r = run_cmd(argv, 60000, buf, sizeof buf, &res, err, errlen);
+	if (r < 0)
+		return r;
+	if (res.timed_out || res.exit_code) {
+		snprintf(err, errlen, "%s %s %s: %s", argv[0], argv[1], argv[2],
+			 res.timed_out ? "timed out" : "failed");
+		return -EIO;
+	}
+	snprintf(out, cap, "%s", last_line(buf));
+	return 0;
+}
+
+static int certificate_key(const struct creds_paths *p, char out[65], char *err, size_t errlen)
+{
+	struct stat st;
+	char key[128] = "";
+	int fd = open(p->certkey_cache, O_RDONLY | O_CLOEXEC);
+	if (fd >= 0) {
+		ssize_t n = fstat(fd, &st) == 0 ? read(fd, key, 64) : -1;
+		close(fd);
+		key[n > 0 ? n : 0] = '\0';
+		if (n == 64 && valid_hex(key, 64) && time(NULL) - st.st_mtime < CERTKEY_MAX_AGE_S) {
+			memcpy(out, key, 65);
+			return 0;
+		}
+	}
+	char *argv[] = {(char *)p->kubeadm, "init", "phase", "upload-certs", "--upload-certs", NULL};
+	int r = run_last_line(argv, key, sizeof key, err, errlen);
+	if (r < 0)
+		return r;
+	if (!valid_hex(key, 64)) {
+		snprintf(err, errlen, "kubeadm init phase upload-certs: last line is not a 64-hex key");
+		return -EBADMSG;
+	}
+	memcpy(out, key, 65);
+	return share_write_atomic(p->certkey_cache, key, 64, 0600, err, errlen);
+}
+
+int creds_get(const struct creds_paths *p, const struct cluster_conf *c, struct join_creds *out, char *err,
+	      size_t errlen)
+{
+	memset(out, 0, sizeof *out);
+	char token[64];
+	char *argv[] = {(char *)p->kubeadm, "token", "create", "--ttl", "2h", NULL};
+	int r = run_last_line(argv, token, sizeof token, err, errlen);
+	if (r < 0)
+		return r;
+	if (!valid_bootstrap_token(token)) {
+		snprintf(err, errlen, "kubeadm token create printed no bootstrap token");
+		return -EBADMSG;
+	}
+	snprintf(out->token, sizeof out->token, "%s", token);
+	if ((r = ca_cert_hash(p->ca_crt, out->ca_cert_hash, err, errlen)) < 0)
+		return r;
+	if ((r = certificate_key(p, out->certificate_key, err, errlen)) < 0)
+		return r;
+	snprintf(out->endpoint, sizeof out->endpoint, "%s:%u", c->vip_name, c->api_port);
+	return 0;
+}

@@ -1,0 +1,29 @@
+/* Join credentials for /join-credentials: a fresh bootstrap token (kubeadm token create --ttl 2h),
+ * the CA hash (sha256 of the DER SubjectPublicKeyInfo of /etc/kubernetes/pki/ca.crt, as kubeadm
+ * computes it), and the certificate key, re-uploaded (kubeadm init phase upload-certs) when the
+ * cached one is older than 1h50m (kubeadm deletes the uploaded certificates after 2 h). */
+#ifndef PHYLACTERY_CREDS_H
+#define PHYLACTERY_CREDS_H
+
+#include <stddef.h>
+
+#include "../lib/cluster_conf.h"
+#include "../lib/kjson.h"
+
+#define CERTKEY_MAX_AGE_S (110 * 60)
+
+struct creds_paths {
+	const char *ca_crt;       /* /etc/kubernetes/pki/ca.crt */
+	const char *certkey_cache; /* /run/ekinit/phylactery-certkey */
+	const char *kubeadm;      /* program name or path ("kubeadm") */
+};
+
+int ca_cert_hash(const char *ca_crt, char out[72], char *err, size_t errlen);
+
+/* The last non-empty line of text (modified in place). */
+char *last_line(char *text);
+
+int creds_get(const struct creds_paths *p, const struct cluster_conf *c, struct join_creds *out, char *err,
+	      size_t errlen);
+
+#endif
