@@ -1,9 +1,10 @@
 """The `cluster` node image: a networked node image (lib/cluster.py) plus
  - cluster.cpio: Debian's containerd, runc, haproxy, keepalived, etcd (etcd-server), etcdctl
    (etcd-client), kubectl (kubernetes-client), openssl, python3.11 with its standard library
-   and python3-cryptography; their units (containerd, haproxy, keepalived) enabled; and the
-   TEST STAND-INS of qemu-tests/standins/ (kubeadm, kubelet, kube-apiserver, a kubelet.service
-   stand-in unit with StartWhenExists=/var/lib/kubelet/config.yaml);
+   and python3-cryptography; their units (containerd, haproxy, keepalived) enabled;
+ - standins.cpio: the TEST STAND-INS of qemu-tests/standins/ (kubeadm, kubelet,
+   kube-apiserver, a kubelet.service stand-in unit with
+   StartWhenExists=/var/lib/kubelet/config.yaml);
  - stages.cpio: build/ek-join and build/phylactery (as /usr/lib/ekinit/) with their libraries
    and stages/units/* (as /etc/ekinit/system/), enabled; built only when `make` made them.
 
@@ -80,6 +81,8 @@ StartWhenExists=/var/lib/kubelet/config.yaml
 """
 
 _lock = threading.Lock()
+# bump when cluster_cpio()'s code changes the archive's contents
+CLUSTER_LAYOUT_VERSION = 1
 
 
 def _add_python(img, roots, lib_roots):
@@ -128,9 +131,12 @@ def cluster_cpio(out=None):
     with _lock:
         roots = {p: mk.package_root(p) for p in PACKAGES}
         h = hashlib.sha256()
-        for p in (mk.__file__, __file__, svcimage.__file__):
+        for p in (mk.__file__, svcimage.__file__):
             _hash_file(h, p)
-        h.update(_tree_hash(STANDINS).encode())
+        # this file's parts that shape cluster.cpio (editing the stand-ins' or the stages'
+        # parts must not rebuild 230 MB)
+        h.update(repr((PACKAGES, BINARIES, SYMLINKS, UNITS, PACKAGE_FILES, sorted(PY_SKIP),
+                       CONTROL_ONLY, CLUSTER_LAYOUT_VERSION)).encode())
         h.update(_tree_hash(SVC_FIXTURES).encode())
         h.update(" ".join(sorted(roots.values())).encode())
         path = os.path.join(out, "cluster.cpio")
@@ -161,7 +167,6 @@ def cluster_cpio(out=None):
                       "/etc/kubernetes/manifests"):
                 img.add_dir(d)
             img.add_dir("/var/tmp", 0o1777)
-            add_standins(img)
             img.write_file(path)
             with open(path + ".libs", "w") as f:
                 f.write("libraries from %s%s\n" % (" ".join(p for p, _ in libroots) or "-",
@@ -170,6 +175,24 @@ def cluster_cpio(out=None):
         libs = open(path + ".libs").read().strip() if os.path.exists(path + ".libs") else "?"
         return path, "cluster.cpio %s: %.1f MB; %s" % ("rebuilt" if rebuilt else "reused",
                                                        os.path.getsize(path) / 1e6, libs)
+
+
+def standins_cpio(out=None):
+    """out/standins.cpio: the TEST STAND-INS (small; rebuilt when they change)."""
+    out = out or nodeimage.OUT
+    with _lock:
+        h = hashlib.sha256()
+        for p in (mk.__file__, __file__):
+            _hash_file(h, p)
+        h.update(_tree_hash(STANDINS).encode())
+        path = os.path.join(out, "standins.cpio")
+
+        def build(path):
+            img = mk.Image()
+            add_standins(img)
+            img.write_file(path)
+        _cached(path, h.hexdigest(), build)
+        return path
 
 
 def stages_present():
@@ -207,7 +230,7 @@ def cluster_image(node_initrd, out=None):
     note, stages included?)."""
     cl, note = cluster_cpio(out)
     st = stages_cpio(out)
-    parts = [node_initrd, cl] + ([st] if st else [])
+    parts = [node_initrd, cl, standins_cpio(out)] + ([st] if st else [])
     dst = node_initrd[:-len(".img")] + "+cluster.img"
     size = mk.concat(dst, parts)
     return dst, size, note, st is not None
