@@ -137,3 +137,64 @@ def write_timeline(name, data):
         f.write("\n")
     os.replace(path + ".tmp", path)
     return path
+
+
+# ------------------------------------------------------- whole-cluster helpers
+
+def boot_all(t, controls, workers):
+    """Network, manager and nodes booted, networks up and the share mounted on every node.
+    Returns (net, manager VM, {name: VM}, host time of the first QEMU start)."""
+    from cluster import wait_manager
+    from netchecks import wait_network, wait_remote_fs
+    require_stages(t)
+    net = t.network()
+    operator_address(net)
+    t_start = time.monotonic()
+    mgr = boot_manager(t, net)
+    vms = {n: boot_cluster_node(t, net, n, CONTROL_MEMORY) for n in controls}
+    vms.update({n: boot_cluster_node(t, net, n, WORKER_MEMORY) for n in workers})
+    wait_manager(mgr, 300)
+    for name, vm in vms.items():
+        wait_network(t, vm, node_info(name)[1], timeout=400)
+        wait_remote_fs(t, vm, timeout=400)
+    return net, mgr, vms, t_start
+
+
+def kv(text):
+    return dict(l.split("=", 1) for l in text.splitlines() if "=" in l)
+
+
+def wait_share_file(t, mgr, vms, path, deadline, want=lambda d: True):
+    """Poll the manager's view of a share file (one guest round trip per try) until want(kv);
+    fails early when ek-join failed on a live node."""
+    last = ""
+    while time.monotonic() < deadline:
+        rc, last = mgr.run_rc("cat %s 2>/dev/null" % path, 30)
+        if rc == 0 and "name=" in last and want(kv(last)):
+            return kv(last)
+        failed = [n for n, vm in vms.items() if vm.running() and vm.seen(r"ek-join: failed:")]
+        t.check(not failed, "ek-join failed on %s" % failed)
+    t.check(False, "%s: not as expected by the deadline; last: %r" % (path, last))
+
+
+def wait_ready(t, op, names, deadline):
+    """{name: host time first seen Ready through the VIP} for every name."""
+    ready_at, last = {}, None
+    while time.monotonic() < deadline and not set(names) <= set(ready_at):
+        last = ready_nodes(op)
+        for name, ok in (last or {}).items():
+            if ok and name not in ready_at:
+                ready_at[name] = time.monotonic()
+    t.check(set(names) <= set(ready_at), "Ready through the VIP: %s of %s; last answer %s"
+            % (sorted(ready_at), sorted(names), last))
+    return ready_at
+
+
+def vip_holder(vms, names):
+    """The control nodes that have the VIP on net0 right now."""
+    out = []
+    for n in names:
+        vm = vms[n]
+        if vm.running() and ("%s/" % VIP) in vm.run("ip -o -4 addr show dev net0", 30):
+            out.append(n)
+    return out
