@@ -17,8 +17,10 @@ LOGS = os.environ.get("EKINIT_QEMU_LOGS") or os.path.join(REPO, "build", "qemu-l
 HOST_IP = "10.10.0.250"          # the test's own address on the bridge (the "operator")
 VIP = "10.10.0.100"
 API_PORT = 8443
-CONTROL_MEMORY = 640
-WORKER_MEMORY = 512
+# The kernel unpacks the ~270 MB initramfs into a rootfs capped at half the RAM, while the
+# archive itself is still in memory: 640 MB ends in "Initramfs unpacking failed: write error".
+CONTROL_MEMORY = 1024
+WORKER_MEMORY = 1024
 CMDLINE = "ekinit.shell=1 ekinit.debug=1"
 
 
