@@ -29,7 +29,7 @@ STAGES_UNITS = os.path.join(REPO, "stages", "units")
 PY = "python3.11"
 PACKAGES = ["containerd", "runc", "haproxy", "keepalived", "etcd-server", "etcd-client",
             "kubernetes-client", "openssl", PY + "-minimal", "lib%s-minimal" % PY,
-            "lib%s-stdlib" % PY, "python3-cryptography", "python3-cffi-backend"]
+            "lib%s-stdlib" % PY, "python3-cryptography", "python3-cffi-backend", "libssl3"]
 BINARIES = [
     ("containerd", "usr/bin/containerd"),
     ("containerd", "usr/bin/containerd-shim-runc-v2"),
@@ -51,6 +51,11 @@ PACKAGE_FILES = [
     ("haproxy", "etc/default/haproxy", "/etc/default/haproxy"),
     ("haproxy", "etc/haproxy/haproxy.cfg", "/etc/haproxy/haproxy.cfg"),
     ("keepalived", "etc/default/keepalived", "/etc/default/keepalived"),
+    # /run/haproxy on the RAM root (ekinit's tmpfiles step), for the admin socket
+    ("haproxy", "usr/lib/tmpfiles.d/haproxy.conf", "/usr/lib/tmpfiles.d/haproxy.conf"),
+    # OpenSSL 3's legacy provider: python3-cryptography refuses to load without it
+    ("libssl3", "usr/lib/x86_64-linux-gnu/ossl-modules/legacy.so",
+     "/usr/lib/x86_64-linux-gnu/ossl-modules/legacy.so"),
 ]
 # Python's standard library without what no stand-in imports (tests, GUIs, installers).
 PY_SKIP = {"test", "idlelib", "tkinter", "turtledemo", "ensurepip", "lib2to3", "pydoc_data",
@@ -82,7 +87,7 @@ StartWhenExists=/var/lib/kubelet/config.yaml
 
 _lock = threading.Lock()
 # bump when cluster_cpio()'s code changes the archive's contents
-CLUSTER_LAYOUT_VERSION = 1
+CLUSTER_LAYOUT_VERSION = 2
 
 
 def _add_python(img, roots, lib_roots):

@@ -3,7 +3,11 @@ certificate key (64 hex chars), each value = 12-byte nonce || ciphertext || tag.
 
 import os
 
-from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+def AESGCM(key):
+    # imported on use: `kubeadm reset` and the rest must work even if cryptography cannot load
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM as impl
+    return impl(key)
 
 
 def _key(hexkey):
