@@ -43,7 +43,8 @@ BINARIES = [
     ("openssl", "usr/bin/openssl"),
     (PY + "-minimal", "usr/bin/" + PY),
 ]
-SYMLINKS = {"/usr/bin/runc": "../sbin/runc", "/usr/bin/python3": PY}
+SYMLINKS = {"/usr/bin/runc": "../sbin/runc", "/usr/bin/python3": PY,
+            "/usr/lib/ssl/openssl.cnf": "/etc/ssl/openssl.cnf"}
 UNITS = [("containerd", "containerd.service"), ("haproxy", "haproxy.service"),
          ("keepalived", "keepalived.service")]
 PACKAGE_FILES = [
@@ -56,6 +57,8 @@ PACKAGE_FILES = [
     # OpenSSL 3's legacy provider: python3-cryptography refuses to load without it
     ("libssl3", "usr/lib/x86_64-linux-gnu/ossl-modules/legacy.so",
      "/usr/lib/x86_64-linux-gnu/ossl-modules/legacy.so"),
+    # `openssl req` refuses to run without its configuration file
+    ("openssl", "etc/ssl/openssl.cnf", "/etc/ssl/openssl.cnf"),
 ]
 # Python's standard library without what no stand-in imports (tests, GUIs, installers).
 PY_SKIP = {"test", "idlelib", "tkinter", "turtledemo", "ensurepip", "lib2to3", "pydoc_data",
@@ -65,6 +68,14 @@ WANTS = "/etc/systemd/system/multi-user.target.wants/"
 CONTROL_ONLY = """# ektest: the API load balancer runs on control nodes only
 [X-Ekinit]
 Roles=control
+"""
+# haproxy's admin socket lives in /run/haproxy. Debian's tmpfiles.d entry for it is in the
+# image, yet the first cluster runs showed haproxy failing with "cannot bind UNIX socket (No
+# such file or directory) [/run/haproxy/admin.sock]" (tmpfiles reported 1 file read): the
+# unit makes its runtime directory itself in the test image.
+HAPROXY_RUNDIR = """# ektest: /run/haproxy for the admin socket phylactery's haproxy.cfg names
+[Service]
+RuntimeDirectory=haproxy
 """
 KUBELET_UNIT = """# TEST STAND-IN (qemu-tests/standins): kubelet.service for the stand-in kubelet.
 # Started when kubeadm has written its configuration (as with the real kubelet's
@@ -87,7 +98,7 @@ StartWhenExists=/var/lib/kubelet/config.yaml
 
 _lock = threading.Lock()
 # bump when cluster_cpio()'s code changes the archive's contents
-CLUSTER_LAYOUT_VERSION = 2
+CLUSTER_LAYOUT_VERSION = 3
 
 
 def _add_python(img, roots, lib_roots):
@@ -141,7 +152,7 @@ def cluster_cpio(out=None):
         # this file's parts that shape cluster.cpio (editing the stand-ins' or the stages'
         # parts must not rebuild 230 MB)
         h.update(repr((PACKAGES, BINARIES, SYMLINKS, UNITS, PACKAGE_FILES, sorted(PY_SKIP),
-                       CONTROL_ONLY, CLUSTER_LAYOUT_VERSION)).encode())
+                       CONTROL_ONLY, HAPROXY_RUNDIR, CLUSTER_LAYOUT_VERSION)).encode())
         h.update(_tree_hash(SVC_FIXTURES).encode())
         h.update(" ".join(sorted(roots.values())).encode())
         path = os.path.join(out, "cluster.cpio")
@@ -163,6 +174,8 @@ def cluster_cpio(out=None):
                 img.add_symlink(WANTS + unit, "/lib/systemd/system/" + unit)
             for unit in ("haproxy.service", "keepalived.service"):
                 img.add_bytes("/etc/ekinit/system/%s.d/ektest-roles.conf" % unit, CONTROL_ONLY)
+            img.add_bytes("/etc/ekinit/system/haproxy.service.d/ektest-rundir.conf",
+                          HAPROXY_RUNDIR)
             for pkg, rel, dst in PACKAGE_FILES:
                 img.add_file(os.path.join(roots[pkg], rel), dst, 0o644)
             for f in ("passwd", "group"):
