@@ -39,7 +39,10 @@ def run(t):
     op = fm.Operator(net, mgr.run("cat /share/kube.config"))
     try:
         live = [n for n in vms if n != first]
-        fm.wait_ready(t, op, live, deadline)
+        ready_at = fm.wait_ready(t, op, live, deadline)
+        fm.write_timeline(t.name, {"scenario": t.name, "seconds_since": "first QEMU start",
+                                   "killed": first, "leader": ready["name"],
+                                   "nodes": fm.timeline(vms, t_start, ready_at)})
         for vm in vms.values():
             if vm.running():
                 vm.note("test: %s died during init; %s led; Ready: %s" % (first, ready["name"],

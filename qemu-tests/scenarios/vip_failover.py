@@ -21,7 +21,9 @@ def run(t):
     fm.wait_share_file(t, mgr, vms, "/share/leader_ready", deadline)
     op = fm.Operator(net, mgr.run("cat /share/kube.config"))
     try:
-        fm.wait_ready(t, op, list(vms), deadline)
+        ready_at = fm.wait_ready(t, op, list(vms), deadline)
+        fm.write_timeline(t.name, {"scenario": t.name, "seconds_since": "first QEMU start",
+                                   "nodes": fm.timeline(vms, t_start, ready_at)})
         holders = fm.vip_holder(vms, CONTROL)
         t.check(len(holders) == 1, "VIP held by %s" % holders)
         gone = holders[0]
