@@ -118,7 +118,7 @@ def run(t):
                        "-o -name kube.config \\) \\( -perm -004 -o -perm -040 \\) 2>/dev/null; true")
         loose = mgr.run(secret_find % "/share")
         for name, vm in vms.items():
-            out = vm.run(secret_find % "/etc/kubernetes /etc/keepalived /share/phylactery")
+            out = vm.run(secret_find % "/etc/kubernetes /var/lib/kubelet /etc/keepalived")
             loose += "".join("%s:%s\n" % (name, l) for l in out.splitlines() if l.strip())
         t.check(not loose.strip(), "secret files readable by non-root:\n%s" % loose)
 
