@@ -204,6 +204,22 @@ def wants_table(accept):
                if "g=meta.k8s.io" in part)
 
 
+NODE_GRACE_S = 40      # kube-controller-manager's node-monitor-grace-period
+
+
+def node_lifecycle(o):
+    """What the node lifecycle controller would have done by now: a Node whose kubelet has
+    not posted its status for NODE_GRACE_S reads Ready=Unknown (there is no controller
+    manager among the stand-ins, so the API computes it on read)."""
+    now = datetime.datetime.now(datetime.timezone.utc)
+    for c in o.get("status", {}).get("conditions") or []:
+        t = parse_rfc3339(c.get("lastHeartbeatTime"))
+        if t is not None and (now - t).total_seconds() > NODE_GRACE_S:
+            c.update(status="Unknown", reason="NodeStatusUnknown",
+                     message="Kubelet stopped posting node status.")
+    return o
+
+
 def match_labels(obj, selector):
     """label selectors of the forms k=v, k==v, k!=v, k, !k joined by commas."""
     if not selector:
