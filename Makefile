@@ -15,50 +15,139 @@ CFLAGS += -std=c17 -D_GNU_SOURCE $(WARN)
 INIT_LIBS = $(shell $(PKG_CONFIG) --libs mount libkmod libmnl)
 INIT_CFLAGS = $(shell $(PKG_CONFIG) --cflags mount libkmod libmnl)
 
-COMMON_SRC := common/strbuf.c common/proto.c
-INIT_SRC := $(wildcard init/*.c) $(COMMON_SRC)
-INIT_LIB_SRC := $(filter-out init/main.c,$(INIT_SRC))
-# ekctl verify links the unit parser (plain libc; it needs no PID 1).
-UNIT_PARSER_SRC := $(wildcard init/unit*.c) init/confdirs.c
-# ekctl's pure parts (no socket, no output): also linked into tests/unit/test_systemctl.
-EKCTL_PURE_SRC := ekctl/mapping.c ekctl/systemctl_args.c
-EKCTL_SRC := $(filter-out $(EKCTL_PURE_SRC),$(wildcard ekctl/*.c)) $(EKCTL_PURE_SRC) $(UNIT_PARSER_SRC) $(COMMON_SRC)
+# ---- the layers ------------------------------------------------------------------------------
+# Each layer is a folder and a static library. USES_x lists every layer x may use (written out in
+# full, not transitively): a source file is compiled with -iquote for its own folder and those only,
+# so including a header of another layer fails the build, and each program links only the archives
+# it may use. tools/check-layers (make check-layers) also checks the archives' symbols. The rule:
+#   main -> core -> svc | boot -> base -> common;  svc -> units -> common;  ekctl -> units, common
+# (never boot <-> svc, never units -> init). docs/architecture.md explains each layer.
+LAYERS := common units base boot svc core ekctl
+DIR_common := common
+DIR_units := units
+DIR_base := init/base
+DIR_boot := init/boot
+DIR_svc := init/svc
+DIR_core := init/core
+DIR_ekctl := ekctl
+USES_common :=
+USES_units := common
+USES_base := common
+USES_boot := base common
+USES_svc := units base common
+USES_core := svc boot units base common
+USES_ekctl := units common
+USES_main := core svc boot units base common
+# Archives are linked in this order: a layer before the layers it uses.
+LINK_ORDER := core svc boot ekctl units base common
 
-.PHONY: all clean check unit qemu-check demo check-links check-clang bench
-all: $(BUILD)/ekinit $(BUILD)/ekctl
+# stages/stages.mk (the cluster programs) may add layers (LAYERS += x, DIR_x, USES_x, LINK_ORDER),
+# programs to `make all` (STAGES_BIN) and unit-test programs to `make unit`/`check` (STAGES_UNIT_BIN).
+STAGES_BIN :=
+STAGES_UNIT_BIN :=
+-include stages/stages.mk
+
+comma := ,
+empty :=
+space := $(empty) $(empty)
+# The sources of layer $1 (ekctl's main is the program, not the library).
+src_of = $(filter-out ekctl/ekctl.c %/main.c,$(wildcard $(DIR_$1)/*.c))
+# -iquote flags for the layers $1.
+iquote = $(foreach L,$1,-iquote $(DIR_$L))
+# The archives of the layers $2 in flavour $1 (obj | san), in link order.
+libs = $(foreach L,$(LINK_ORDER),$(if $(filter $L,$2),$(BUILD)/$1/lib$L.a))
+
+# Flavours: $(BUILD)/obj (CFLAGS; `make check-clang` builds it again under BUILD=build/clang CC=clang),
+# $(BUILD)/san (AddressSanitizer + UndefinedBehaviorSanitizer, for the unit tests) and $(BUILD)/fuzz
+# (clang's libFuzzer coverage and the sanitizers, for tests/fuzz). Each source is compiled at most
+# once per flavour, and only when a program of that flavour needs its layer.
+SAN := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+SAN_CFLAGS := -std=c17 -D_GNU_SOURCE $(WARN) -O1 -g $(SAN)
+FUZZ_CC ?= clang
+FUZZ_CFLAGS := -std=c17 -D_GNU_SOURCE -g -O1 -fsanitize=address,undefined
+
+$(BUILD)/obj/%.o: %.c | $(BUILD)/.deps-ok
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(INIT_CFLAGS) $(IQ) -MMD -MP -c -o $@ $<
+
+$(BUILD)/san/%.o: %.c | $(BUILD)/.deps-ok
+	@mkdir -p $(dir $@)
+	$(CC) $(SAN_CFLAGS) $(INIT_CFLAGS) $(IQ) -MMD -MP -c -o $@ $<
+
+$(BUILD)/fuzz/%.o: %.c | $(BUILD)/.deps-ok
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link $(INIT_CFLAGS) $(IQ) -MMD -MP -c -o $@ $<
+
+define layer_rules
+$(BUILD)/obj/$(DIR_$1)/%.o $(BUILD)/san/$(DIR_$1)/%.o $(BUILD)/fuzz/$(DIR_$1)/%.o: IQ := $(call iquote,$1 $(USES_$1))
+$(BUILD)/obj/lib$1.a: $(patsubst %.c,$(BUILD)/obj/%.o,$(call src_of,$1))
+$(BUILD)/san/lib$1.a: $(patsubst %.c,$(BUILD)/san/%.o,$(call src_of,$1))
+$(BUILD)/fuzz/lib$1.a: $(patsubst %.c,$(BUILD)/fuzz/%.o,$(call src_of,$1))
+endef
+$(foreach L,$(LAYERS),$(eval $(call layer_rules,$L)))
+
+# (Two rules: one pattern rule with two targets would mean one run makes both.)
+$(BUILD)/obj/lib%.a:
+	@rm -f $@
+	$(AR) rcs $@ $^
+$(BUILD)/san/lib%.a:
+	@rm -f $@
+	$(AR) rcs $@ $^
+$(BUILD)/fuzz/lib%.a:
+	@rm -f $@
+	$(AR) rcs $@ $^
+
+$(BUILD)/obj/init/main.o: IQ := $(call iquote,$(USES_main))
+$(BUILD)/ekinit: $(BUILD)/obj/init/main.o $(call libs,obj,$(USES_main))
+	$(CC) $(CFLAGS) -o $@ $^ $(INIT_LIBS)
+
+# ekctl links the unit parser for `ekctl verify` (plain libc; it needs no PID 1).
+$(BUILD)/ekctl: $(BUILD)/obj/ekctl/ekctl.o $(call libs,obj,ekctl $(USES_ekctl))
+	$(CC) $(CFLAGS) -o $@ $^
+
+.PHONY: all clean check unit fuzz qemu-check demo check-links check-clang check-layers bench
+all: $(BUILD)/ekinit $(BUILD)/ekctl $(STAGES_BIN)
 
 # The Debian packages the build and the tests need (tools/debian-packages), installed when missing.
 $(BUILD)/.deps-ok: tools/debian-packages tools/ensure-deps
 	@tools/ensure-deps
 	@mkdir -p $(dir $@) && touch $@
 
-$(BUILD)/obj/%.o: %.c | $(BUILD)/.deps-ok
-	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(INIT_CFLAGS) -MMD -MP -c -o $@ $<
-
-$(BUILD)/ekinit: $(INIT_SRC:%.c=$(BUILD)/obj/%.o)
-	$(CC) $(CFLAGS) -o $@ $^ $(INIT_LIBS)
-
-$(BUILD)/ekctl: $(EKCTL_SRC:%.c=$(BUILD)/obj/%.o)
-	$(CC) $(CFLAGS) -o $@ $^
-
-# Unit tests: each tests/unit/test_*.c is a program linked against the init/ modules, built with
-# AddressSanitizer and UndefinedBehaviorSanitizer.
-SAN := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+# Unit tests: tests/unit/test_NAME.c tests the module NAME.c; it is compiled and linked as a member of
+# that module's layer (its headers, its archives and those it may use), under the sanitizers.
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/unit/%)
-$(BUILD)/unit/%: tests/unit/%.c tests/unit/t.h $(INIT_LIB_SRC) $(wildcard init/*.h common/*.h) | $(BUILD)/.deps-ok
-	@mkdir -p $(dir $@)
-	$(CC) -std=c17 -D_GNU_SOURCE $(WARN) -O1 -g $(SAN) $(INIT_CFLAGS) -o $@ $< $(INIT_LIB_SRC) $(INIT_LIBS)
+layer_of = $(firstword $(foreach L,$(LAYERS),$(if $(wildcard $(DIR_$L)/$1.c),$L)))
+define unit_rules
+$(BUILD)/san/tests/unit/$1.o: IQ := -iquote tests/unit $(call iquote,$2 $(USES_$2))
+$(BUILD)/unit/$1: $(BUILD)/san/tests/unit/$1.o $(call libs,san,$2 $(USES_$2))
+	@mkdir -p $$(dir $$@)
+	$$(CC) $$(SAN_CFLAGS) -o $$@ $$^ $$(INIT_LIBS)
+endef
+$(foreach t,$(UNIT_SRC:tests/unit/%.c=%),$(eval $(call unit_rules,$t,$(or $(call layer_of,$(t:test_%=%)),\
+	$(error tests/unit/$t.c: no module $(t:test_%=%).c in any layer)))))
 
-# test_systemctl checks ekctl's argument and exit-code mapping, not PID 1's modules.
-$(BUILD)/unit/test_systemctl: tests/unit/test_systemctl.c tests/unit/t.h $(EKCTL_PURE_SRC) $(wildcard ekctl/*.h common/*.h) | $(BUILD)/.deps-ok
-	@mkdir -p $(dir $@)
-	$(CC) -std=c17 -D_GNU_SOURCE $(WARN) -O1 -g $(SAN) -o $@ $< $(EKCTL_PURE_SRC) common/proto.c
+# libFuzzer targets: tests/fuzz/fuzz_NAME.c links the layer of NAME.c, as a unit test does
+# (tests/fuzz/run builds them with `make fuzz` and runs them).
+FUZZ_SRC := $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_BIN := $(FUZZ_SRC:tests/fuzz/%.c=$(BUILD)/fuzz/%)
+define fuzz_rules
+$(BUILD)/fuzz/tests/fuzz/$1.o: IQ := $(call iquote,$2 $(USES_$2))
+$(BUILD)/fuzz/$1: $(BUILD)/fuzz/tests/fuzz/$1.o $(call libs,fuzz,$2 $(USES_$2))
+	$$(FUZZ_CC) $$(FUZZ_CFLAGS) -fsanitize=fuzzer -o $$@ $$^
+endef
+$(foreach t,$(FUZZ_SRC:tests/fuzz/%.c=%),$(eval $(call fuzz_rules,$t,$(or $(call layer_of,$(t:fuzz_%=%)),\
+	$(error tests/fuzz/$t.c: no module $(t:fuzz_%=%).c in any layer)))))
+fuzz: $(FUZZ_BIN)
 
-unit: $(UNIT_BIN) $(BUILD)/ekctl
-	@tests/unit/run $(UNIT_BIN)
+unit: $(UNIT_BIN) $(STAGES_UNIT_BIN) $(BUILD)/ekctl
+	@tests/unit/run $(UNIT_BIN) $(STAGES_UNIT_BIN)
 	@tests/verify-debian-units
+
+# Proves the layer rule: no include crosses a layer except downwards, no archive needs a symbol of
+# a layer it may not use.
+check-layers: $(foreach L,$(LAYERS),$(BUILD)/obj/lib$L.a) $(BUILD)/obj/init/main.o
+	@tools/check-layers $(BUILD)/obj $(foreach L,$(LAYERS) main,$L=$(or $(DIR_$L),init):$(subst $(space),$(comma),$(strip $(USES_$L))))
 
 check-links: $(BUILD)/ekinit
 	@if ldd $(BUILD)/ekinit | grep -Eq 'libcurl|libcjson'; then \
@@ -74,7 +163,7 @@ qemu-check: all
 
 # Everything: builds under gcc and clang, unit tests under sanitizers, then the QEMU scenarios.
 # tests/run-all sums the tiers into the final "N passed, N failed" line.
-check: all check-links check-clang $(UNIT_BIN)
+check: all check-links check-clang check-layers $(UNIT_BIN) $(STAGES_UNIT_BIN)
 	@tests/run-all
 
 demo: all
@@ -89,6 +178,4 @@ bench: all
 clean:
 	rm -rf $(BUILD)
 
--include stages/stages.mk
-
--include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)
+-include $(shell find $(BUILD)/obj $(BUILD)/san $(BUILD)/fuzz -name '*.d' 2>/dev/null)

@@ -12,7 +12,11 @@
 #define EK_CONTROL_DIR "/run/ekinit"
 #define EK_CONTROL_PATH EK_CONTROL_DIR "/control"
 #define EK_REQUEST_MAX 1024
-#define EK_REPLY_MAX (64 * 1024)
+/* A reply is one message of at most EK_REPLY_MAX bytes. PID 1 renders into EK_REPLY_FIRST bytes
+ * and, for a read-only request whose reply did not fit (status --json of hundreds of units), renders
+ * again into a larger buffer for that reply only: a reply is whole or an error, never cut. */
+#define EK_REPLY_FIRST (64 * 1024)
+#define EK_REPLY_MAX (4 * 1024 * 1024)
 #define EK_MAX_ARGS 4
 #define EK_ARG_MAX 128
 

@@ -10,7 +10,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#include "../common/proto.h"
+#include "proto.h"
 
 #define REPLY_TIMEOUT_S 10
 

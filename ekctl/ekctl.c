@@ -10,7 +10,7 @@
 #include <sys/reboot.h>
 #include <unistd.h>
 
-#include "../common/proto.h"
+#include "proto.h"
 #include "client.h"
 #include "follow.h"
 #include "jobs.h"

@@ -6,7 +6,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "../common/proto.h"
+#include "proto.h"
 #include "client.h"
 
 #define POLL_MS 100

@@ -5,7 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "../common/proto.h"
+#include "proto.h"
 
 /* systemd's unit types: a name ending in one of these already says what it is. */
 static const char *const suffixes[] = {".service", ".target", ".socket", ".timer", ".mount", ".automount",

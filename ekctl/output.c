@@ -4,7 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "../common/proto.h"
+#include "proto.h"
 #include "client.h"
 
 static char reply[EK_REPLY_MAX + 1];

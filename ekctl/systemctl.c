@@ -6,7 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "../common/proto.h"
+#include "proto.h"
 #include "jobs.h"
 #include "mapping.h"
 #include "output.h"

@@ -1,7 +1,7 @@
 /* `ekctl verify FILE...` (verify.h). Each FILE is loaded as ekinit would load it, with FILE's own
  * directory as the whole search path, so its NAME.d drop-ins apply too. */
 #include "verify.h"
-#include "../init/unit_parse.h"
+#include "unit_parse.h"
 
 #include <errno.h>
 #include <limits.h>

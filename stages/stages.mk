@@ -1,48 +1,64 @@
-# stages/: the cluster-forming programs (ek-join, phylactery). Included by the top Makefile.
-# They link libcurl and cJSON (phylactery also libmicrohttpd and libcrypto); PID 1 links none of
-# these (make check-links). stages/ never links init/ code: what it needs from the node config is
-# read by stages/lib/node_info.c.
-STAGES_PKGS := libcurl libcjson
-STAGES_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(STAGES_PKGS) libmicrohttpd libcrypto)
-STAGES_LIBS = $(shell $(PKG_CONFIG) --libs $(STAGES_PKGS))
-PHYLACTERY_LIBS = $(shell $(PKG_CONFIG) --libs $(STAGES_PKGS) libmicrohttpd libcrypto)
+# stages/: the cluster-forming programs (ek-join, phylactery, ek-vip-clean). Included by the top
+# Makefile before its layer rules, so the stages are layers like init/'s: stages/lib (stlib: config,
+# share protocol, HTTP and etcd clients, JSON), stages/ek-join (ekjoin) and stages/phylactery
+# (phyl), each a static library built once per flavour; each program is its main.c and the archives
+# it may use. They link libcurl, cJSON and libcrypto (phylactery also libmicrohttpd); PID 1 links
+# none of these (make check-links), and stages never use init/ (what they need from the node config
+# is read by stages/lib/node_info.c).
+LAYERS += stlib ekjoin phyl
+DIR_stlib := stages/lib
+DIR_ekjoin := stages/ek-join
+DIR_phyl := stages/phylactery
+USES_stlib :=
+USES_ekjoin := stlib
+USES_phyl := stlib
+LINK_ORDER := ekjoin phyl $(LINK_ORDER) stlib
 
-STAGES_LIB_SRC := $(wildcard stages/lib/*.c)
-EKJOIN_SRC := $(wildcard stages/ek-join/*.c)
-PHYLACTERY_SRC := $(wildcard stages/phylactery/*.c)
-# The programs' pure parts (everything but main.c), linked into the unit tests too.
-EKJOIN_PURE_SRC := $(filter-out stages/ek-join/main.c,$(EKJOIN_SRC))
-PHYLACTERY_PURE_SRC := $(filter-out stages/phylactery/main.c,$(PHYLACTERY_SRC))
+STAGES_PKGS := libcurl libcjson libmicrohttpd libcrypto
+STAGES_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(STAGES_PKGS))
+STAGES_LIBS = $(shell $(PKG_CONFIG) --libs libcurl libcjson libcrypto)
+PHYLACTERY_LIBS = $(shell $(PKG_CONFIG) --libs $(STAGES_PKGS))
+# The stages' objects take the stages' libraries' flags instead of PID 1's.
+$(BUILD)/obj/stages/%.o $(BUILD)/san/stages/%.o $(BUILD)/fuzz/stages/%.o: INIT_CFLAGS = $(STAGES_CFLAGS)
 
-STAGES_BIN := $(BUILD)/ek-join $(BUILD)/phylactery
-STAGES_UNIT_SRC := $(wildcard stages/tests/test_stages_*.c)
-STAGES_UNIT_BIN := $(STAGES_UNIT_SRC:stages/tests/%.c=$(BUILD)/unit/%)
-STAGES_HDR := $(wildcard stages/lib/*.h stages/ek-join/*.h stages/phylactery/*.h)
+STAGES_BIN := $(BUILD)/ek-join $(BUILD)/phylactery $(BUILD)/ek-vip-clean
 
-$(BUILD)/stages/%.o: stages/%.c | $(BUILD)/.deps-ok
-	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(STAGES_CFLAGS) -MMD -MP -c -o $@ $<
-
-$(BUILD)/ek-join: $(patsubst stages/%.c,$(BUILD)/stages/%.o,$(EKJOIN_SRC) $(STAGES_LIB_SRC))
+$(BUILD)/obj/stages/ek-join/main.o: IQ = $(call iquote,ekjoin stlib)
+$(BUILD)/ek-join: $(BUILD)/obj/stages/ek-join/main.o $(BUILD)/obj/libekjoin.a $(BUILD)/obj/libstlib.a
 	$(CC) $(CFLAGS) -o $@ $^ $(STAGES_LIBS)
 
-$(BUILD)/phylactery: $(patsubst stages/%.c,$(BUILD)/stages/%.o,$(PHYLACTERY_SRC) $(STAGES_LIB_SRC))
+$(BUILD)/obj/stages/phylactery/main.o: IQ = $(call iquote,phyl stlib)
+$(BUILD)/phylactery: $(BUILD)/obj/stages/phylactery/main.o $(BUILD)/obj/libphyl.a $(BUILD)/obj/libstlib.a
 	$(CC) $(CFLAGS) -o $@ $^ $(PHYLACTERY_LIBS)
 
-# Unit tests, under ASan and UBSan like tests/unit/: every test links the library and both
-# programs' pure parts. tests/run-all runs every build/unit/test_*.
-$(BUILD)/unit/test_stages_%: stages/tests/test_stages_%.c tests/unit/t.h $(STAGES_LIB_SRC) $(EKJOIN_PURE_SRC) $(PHYLACTERY_PURE_SRC) $(STAGES_HDR) | $(BUILD)/.deps-ok
-	@mkdir -p $(dir $@)
-	$(CC) -std=c17 -D_GNU_SOURCE $(WARN) -O1 -g $(SAN) $(STAGES_CFLAGS) -Itests/unit -o $@ $< \
-		$(STAGES_LIB_SRC) $(EKJOIN_PURE_SRC) $(PHYLACTERY_PURE_SRC) $(PHYLACTERY_LIBS)
+# ek-vip-clean needs nothing beyond libc (rtnetlink by hand) and the library's cluster.conf reader.
+$(BUILD)/obj/stages/vip-clean/main.o: IQ = $(call iquote,stlib)
+$(BUILD)/ek-vip-clean: $(BUILD)/obj/stages/vip-clean/main.o $(BUILD)/obj/libstlib.a
+	$(CC) $(CFLAGS) -o $@ $^ $(STAGES_LIBS)
 
-all: $(STAGES_BIN)
-check unit: $(STAGES_BIN) $(STAGES_UNIT_BIN)
-UNIT_BIN += $(STAGES_UNIT_BIN)
+# Unit tests (stages/tests/test_stages_*.c), under ASan and UBSan like tests/unit/, each compiled
+# once and linked with the stages' sanitizer archives. tests/run-all runs every build/unit/test_*.
+STAGES_UNIT_SRC := $(wildcard stages/tests/test_stages_*.c)
+STAGES_UNIT_BIN := $(STAGES_UNIT_SRC:stages/tests/%.c=$(BUILD)/unit/%)
+$(BUILD)/san/stages/tests/%.o: IQ = -iquote tests/unit $(call iquote,ekjoin phyl stlib)
+$(BUILD)/unit/test_stages_%: $(BUILD)/san/stages/tests/test_stages_%.o $(BUILD)/san/libekjoin.a $(BUILD)/san/libphyl.a $(BUILD)/san/libstlib.a
+	@mkdir -p $(dir $@)
+	$(CC) $(SAN_CFLAGS) -o $@ $^ $(PHYLACTERY_LIBS)
+
+# The API and VIP tests drive the real programs.
+$(BUILD)/unit/test_stages_api: | $(BUILD)/phylactery
+$(BUILD)/unit/test_stages_vip: | $(BUILD)/ek-vip-clean
+
+# libFuzzer targets for the stages' parsers (tests/fuzz/run builds and runs them with the others).
+STAGES_FUZZ_SRC := $(wildcard stages/tests/fuzz/fuzz_*.c)
+$(BUILD)/fuzz/stages/tests/fuzz/%.o: IQ = $(call iquote,phyl stlib)
+$(BUILD)/fuzz/fuzz_stages_%: $(BUILD)/fuzz/stages/tests/fuzz/fuzz_stages_%.o $(BUILD)/fuzz/libphyl.a $(BUILD)/fuzz/libstlib.a
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $^ $(PHYLACTERY_LIBS)
 
 # The stages' unit tests alone.
 .PHONY: stages-unit
 stages-unit: $(STAGES_BIN) $(STAGES_UNIT_BIN)
 	@tests/unit/run $(STAGES_UNIT_BIN)
 
--include $(shell find $(BUILD)/stages -name '*.d' 2>/dev/null)
+# Keep the test objects (make would delete them as intermediates and compile them again).
+.SECONDARY: $(STAGES_UNIT_SRC:%.c=$(BUILD)/san/%.o) $(STAGES_FUZZ_SRC:%.c=$(BUILD)/fuzz/%.o)

@@ -130,6 +130,16 @@ def _net_parts(out):
     return mods, fix
 
 
+def image_parts(out=None):
+    """The archives node_image() stacks under the per-node overlay, in its
+    order: system, modules, fixtures, net fixtures (for images served as
+    separate initrds, as in the pxe scenario)."""
+    out = out or nodeimage.OUT
+    with _lock:
+        mods, fix = _net_parts(out)
+    return [os.path.join(out, "system.cpio"), mods, os.path.join(out, "fixtures.cpio"), fix]
+
+
 def node_image(base, node, out=None, extra_files=None, shape="4.6", scope="img",
                overlay=True):
     """Initrd for node: base image pieces + net pieces + the node's overlay.

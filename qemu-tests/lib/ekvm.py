@@ -2,6 +2,11 @@
 
 Every serial line is stamped with the host time since QEMU started and
 written to a log file as it arrives. All deadlines are on the host.
+
+Commands typed into the console shell (run, run_rc) send their output to
+a second serial port, the guest's /dev/ttyS1, which nothing else writes
+to: PID 1's and the kernel's asynchronous console messages go to ttyS0
+and can never mix into a command's output.
 """
 
 import atexit
@@ -9,6 +14,7 @@ import os
 import random
 import re
 import signal
+import socket
 import subprocess
 import threading
 import time
@@ -17,6 +23,8 @@ QEMU = os.environ.get("EKINIT_QEMU", "qemu-system-x86_64")
 DEFAULT_CMDLINE = "console=ttyS0 rdinit=/sbin/ekinit panic=-1 loglevel=4"
 PANIC_RE = re.compile(r"Kernel panic")
 ANSI_RE = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]|\x1b[()][A-Z0-9]|\x1b[=>78]")
+# The guest's end of the command-output channel: the second -serial, COM2 (8250 minor 65).
+SHELL_TTY = "/dev/ttyS1"
 
 
 _live = set()          # started VMs not yet killed, for kill_all()
@@ -41,7 +49,7 @@ class VMError(AssertionError):
 class VM:
     def __init__(self, name, kernel, initrd, cmdline="", accel="tcg", memory=256,
                  log_path=None, extra_args=(), interactive=False, wrap=(),
-                 base_cmdline=DEFAULT_CMDLINE):
+                 base_cmdline=DEFAULT_CMDLINE, shell_channel=True):
         self.name = name
         self.kernel = kernel
         self.initrd = initrd
@@ -62,32 +70,54 @@ class VM:
         self._logf = None
         self._reader = None
         self._shell_synced = False
+        # The command-output channel (SHELL_TTY): a socketpair, QEMU holds one end.
+        self.shell_channel = shell_channel
+        self.out_lines = []          # [(t, text)] complete lines from SHELL_TTY
+        self.out_cursor = 0          # run_finish() searches out_lines[out_cursor:]
+        self._out_eof = False
+        self._out_sock = None        # ours
+        self._out_qemu = None        # QEMU's end, passed to it by number
+        self._out_reader = None
 
     # ------------------------------------------------------------ lifecycle
     def argv(self):
         argv = self.wrap + [QEMU, "-accel", self.accel, "-M", "pc", "-m", str(self.memory),
-                "-nodefaults", "-display", "none", "-no-reboot",
-                "-kernel", self.kernel]
-        if self.initrd:
-            argv += ["-initrd", self.initrd]
-        return argv + ["-append", self.cmdline,
-                "-chardev", "stdio,id=con,signal=off", "-serial", "chardev:con",
-                ] + self.extra_args
+                "-nodefaults", "-display", "none", "-no-reboot"]
+        if self.kernel:              # None: the firmware boots (e.g. from the NIC's ROM)
+            argv += ["-kernel", self.kernel]
+            if self.initrd:
+                argv += ["-initrd", self.initrd]
+            argv += ["-append", self.cmdline]
+        argv += ["-chardev", "stdio,id=con,signal=off", "-serial", "chardev:con"]
+        if self.shell_channel:
+            fd = self._out_qemu.fileno() if self._out_qemu else "N"
+            argv += ["-chardev", "socket,id=out,fd=%s" % fd, "-serial", "chardev:out"]
+        return argv + self.extra_args
 
     def start(self):
         if self.log_path:
             os.makedirs(os.path.dirname(self.log_path), exist_ok=True)
             self._logf = open(self.log_path, "w", buffering=1, errors="replace")
+        if self.shell_channel:
+            self._out_sock, self._out_qemu = socket.socketpair()
+        if self._logf:
             self._logf.write("# %s\n" % " ".join(
                 a if " " not in a else "'%s'" % a for a in self.argv()))
         self.t0 = time.monotonic()
         self.proc = subprocess.Popen(self.argv(), stdin=subprocess.PIPE,
                                      stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                                     start_new_session=True)
+                                     start_new_session=True,
+                                     pass_fds=[self._out_qemu.fileno()] if self._out_qemu else [])
+        if self._out_qemu:
+            self._out_qemu.close()   # QEMU's copy is the only one: its exit is our EOF
+            self._out_qemu = None
         with _live_lock:
             _live.add(self)
         self._reader = threading.Thread(target=self._read, daemon=True)
         self._reader.start()
+        if self._out_sock:
+            self._out_reader = threading.Thread(target=self._read_out, daemon=True)
+            self._out_reader.start()
         return self
 
     def elapsed(self):
@@ -128,6 +158,36 @@ class VM:
             self._eof = True
             self._cond.notify_all()
 
+    def _read_out(self):
+        """The command-output channel: lines go to out_lines, and to the log
+        marked 'ttyS1|' so a failure's log shows both in host-time order."""
+        buf = b""
+        while True:
+            try:
+                chunk = self._out_sock.recv(4096)
+            except OSError:
+                chunk = b""
+            if not chunk:
+                break
+            buf += chunk
+            while b"\n" in buf:
+                line, buf = buf.split(b"\n", 1)
+                self._add_out(line.decode("utf-8", "replace"))
+        if buf:
+            self._add_out(buf.decode("utf-8", "replace"))
+        with self._cond:
+            self._out_eof = True
+            self._cond.notify_all()
+
+    def _add_out(self, text):
+        t = self.elapsed()
+        text = text.replace("\r", "")
+        with self._cond:
+            self.out_lines.append((t, text))
+            self._cond.notify_all()
+        if self._logf:
+            self._logf.write("[%7.3f] ttyS1| %s\n" % (t, text))
+
     def kill(self):
         with _live_lock:
             _live.discard(self)
@@ -146,6 +206,11 @@ class VM:
     def close(self):
         if self._reader:
             self._reader.join(5)
+        if self._out_reader:
+            self._out_reader.join(5)
+        if self._out_sock:
+            self._out_sock.close()
+            self._out_sock = None
         if self._logf:
             if self.proc and self.proc.returncode is not None:
                 self._logf.write("# QEMU exit status %s after %.1f s\n"
@@ -171,6 +236,8 @@ class VM:
             raise VMError("QEMU still running after %.0f s" % timeout)
         if self._reader:
             self._reader.join(5)
+        if self._out_reader:
+            self._out_reader.join(5)
         self.check_panic()
         return rc
 
@@ -235,28 +302,45 @@ class VM:
         except (BrokenPipeError, OSError) as e:
             raise VMError("cannot write to console: %s" % e)
 
-    @staticmethod
-    def _split(marker):
-        # Typed as "A""B" so the tty's echo of the command line never looks
-        # like the output line we wait for.
-        h = len(marker) // 2
-        return '"%s""%s"' % (marker[:h], marker[h:])
+    def _expect_out(self, rx, deadline, what):
+        """The next command-output line (from out_cursor) matching rx."""
+        with self._cond:
+            while True:
+                self.check_panic()
+                while self.out_cursor < len(self.out_lines):
+                    m = rx.search(self.out_lines[self.out_cursor][1])
+                    self.out_cursor += 1
+                    if m:
+                        return m
+                if self._out_eof or self._eof:
+                    raise VMError("QEMU exited (status %s) while waiting for %s"
+                                  % (self.proc.poll(), what))
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise VMError("timeout waiting for %s" % what)
+                self._cond.wait(min(left, 1.0))
 
     def sync_shell(self, timeout=60):
-        """Wait until a shell answers on the console: typed input is lost
-        before the shell (or the serial port) is ready, so probe repeatedly."""
+        """Wait until a shell answers: typed input is lost before the shell
+        (or the serial port) is ready, so probe repeatedly. The answer comes
+        on the command-output channel, which also proves that channel works."""
+        if not self.shell_channel:
+            raise VMError("this VM was started without the command-output channel")
         deadline = time.monotonic() + timeout
         tag = "SYNC%06d" % random.randrange(10 ** 6)
         n = 0
         while True:
             n += 1
             marker = "%s-%d" % (tag, n)
-            # No quotes or parentheses: if the start of this line is lost
-            # the rest must not leave the shell waiting for a closing quote.
-            # The tty's echo of it never starts the line with the marker.
-            self.send("\n echo %s\n" % marker)
+            # No quotes or parentheses: if the start of this line is lost the
+            # rest must not leave the shell waiting for a closing quote. A
+            # shell started before devtmpfs (a break shell) may lack the node.
+            self.send("\n [ -c %s ] || mknod %s c 4 65; echo %s >%s\n"
+                      % (SHELL_TTY, SHELL_TTY, marker, SHELL_TTY))
             try:
-                self.expect(r"^%s-\d+$" % tag, max(0.1, min(n, 5, deadline - time.monotonic())))
+                wait = max(0.1, min(n, 5, deadline - time.monotonic()))
+                self._expect_out(re.compile(r"^%s-\d+$" % tag), time.monotonic() + wait,
+                                 "the shell's answer")
                 self._shell_synced = True
                 return
             except VMError:
@@ -272,29 +356,39 @@ class VM:
         self.send("exit\n")
         self._shell_synced = False
 
-    def run_rc(self, cmd, timeout=30):
-        """Run cmd in the console shell; returns (exit status, output)."""
+    def run_start(self, cmd):
+        """Type cmd into the console shell without waiting for it; its
+        output (stdout and stderr) goes to the command-output channel
+        between unique markers. Returns a token for run_finish()."""
         if not self._shell_synced:
             self.sync_shell()
         tok = "%08x" % random.getrandbits(32)
-        begin, end = "BEGIN-" + tok, "END-" + tok
         cmd = cmd.strip().rstrip(";")
         sep = " " if cmd.endswith("&") and not cmd.endswith("&&") else "; "
-        # one line: BEGIN marker, the command, END marker with its status
-        self.send(" echo %s; %s%secho %s-$?\n" % (self._split(begin), cmd, sep,
-                                                  self._split(end)))
+        # One line; a { } group runs in the shell itself (cd and variables stay).
+        self.send(" { echo BEGIN-%s; %s%secho END-%s-$?; } >%s 2>&1\n"
+                  % (tok, cmd, sep, tok, SHELL_TTY))
+        return tok
+
+    def run_finish(self, tok, timeout=30):
+        """Wait for the command started as tok; returns (exit status, output)."""
         deadline = time.monotonic() + timeout
-        self.expect(r"^%s$" % begin, timeout)
-        start = self.cursor
-        m = self.expect(r"%s-(\d+)$" % end, max(0.1, deadline - time.monotonic()))
+        what = "the output of command %s" % tok
+        self._expect_out(re.compile(r"^BEGIN-%s$" % tok), deadline, what)
+        start = self.out_cursor
+        m = self._expect_out(re.compile(r"END-%s-(\d+)$" % tok), deadline, what)
         with self._cond:
-            out = [t for _, t in self.lines[start:self.cursor - 1]]
-            last = self.lines[self.cursor - 1][1]
+            out = [t for _, t in self.out_lines[start:self.out_cursor - 1]]
+            last = self.out_lines[self.out_cursor - 1][1]
         # output without a trailing newline ends up in front of the END marker
         head = last[:m.start()]
         if head:
             out.append(head)
         return int(m.group(1)), "\n".join(out)
+
+    def run_rc(self, cmd, timeout=30):
+        """Run cmd in the console shell; returns (exit status, output)."""
+        return self.run_finish(self.run_start(cmd), timeout)
 
     def run(self, cmd, timeout=30):
         """Run cmd in the console shell and return its output; fails the

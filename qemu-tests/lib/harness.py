@@ -44,7 +44,8 @@ def choose_accel(kernel, log=print):
             return v
     log("probing KVM (hard deadline 15 s)...")
     # Guest output only: QEMU's own warnings (stderr) also land in vm.lines.
-    vm = ekvm.VM("kvm-probe", kernel, None, accel="kvm", cmdline="loglevel=7")
+    vm = ekvm.VM("kvm-probe", kernel, None, accel="kvm", cmdline="loglevel=7",
+                 shell_channel=False)
     verdict = "tcg"
     try:
         vm.start()
@@ -104,10 +105,12 @@ class Context:
         return net.create()
 
     def boot(self, cmdline="", memory=256, initrd=None, net=None, mac=None, label=None,
-             base_cmdline=ekvm.DEFAULT_CMDLINE):
+             base_cmdline=ekvm.DEFAULT_CMDLINE, netboot_rom=None):
         """Start a VM. initrd: another image (default: the node image);
         net + mac: one virtio NIC on a new tap on the network's bridge;
-        label: log name suffix (NAME-label.log) instead of the VM's number."""
+        label: log name suffix (NAME-label.log) instead of the VM's number;
+        netboot_rom: boot from the NIC with this option ROM (iPXE) instead
+        of QEMU's -kernel (cmdline and initrd then come from the network)."""
         n = len(self.vms) + 1
         suffix = "-" + label if label else ("" if n == 1 else "-%d" % n)
         log = os.path.join(LOGS, self.name + suffix + ".log")
@@ -117,7 +120,22 @@ class Context:
             extra = ["-netdev", "tap,id=n0,ifname=%s,script=no,downscript=no" % tap,
                      "-device", "virtio-net-pci,netdev=n0,mac=%s" % mac]
             wrap = net.wrap()
-        vm = ekvm.VM(self.name + suffix, self.image.kernel, initrd or self.image.initrd,
+        kernel = self.image.kernel
+        if netboot_rom:
+            kernel = None
+            # Debian's iPXE ROM is for the modern virtio-net device (1af4:1041):
+            # SeaBIOS skips it on the transitional one that -M pc makes.
+            extra[-1] += ",disable-legacy=on,romfile=%s,bootindex=1" % netboot_rom
+            # SeaBIOS copies the option ROM's screen output to the serial port
+            # in this file (0x3f8: ttyS0, a 16-bit binary integer); without it
+            # iPXE prints only to a display that -display none does not have.
+            sercon = os.path.join(os.path.dirname(self.image.initrd), "sercon-port")
+            if not os.path.exists(sercon):
+                with open(sercon + ".tmp%d" % os.getpid(), "wb") as f:
+                    f.write((0x3f8).to_bytes(2, "little"))
+                os.replace(sercon + ".tmp%d" % os.getpid(), sercon)
+            extra += ["-fw_cfg", "name=etc/sercon-port,file=" + sercon]
+        vm = ekvm.VM(self.name + suffix, kernel, initrd or self.image.initrd,
                      cmdline=cmdline, accel=self.accel, memory=memory, log_path=log,
                      extra_args=extra, wrap=wrap, base_cmdline=base_cmdline)
         self.vms.append(vm)
@@ -322,7 +340,7 @@ def demo(argv=None):
     accel = choose_accel(image.kernel)
     vm = ekvm.VM("demo", image.kernel, image.initrd,
                  cmdline=("ekinit.shell=1 " + args.append).strip(),
-                 accel=accel, memory=args.memory)
+                 accel=accel, memory=args.memory, shell_channel=False)
     argv = vm.argv()
     i = argv.index("-chardev")
     argv[i:i + 4] = ["-serial", "mon:stdio"]

@@ -30,12 +30,16 @@ def run(t):
         _, opts = check_share_mounted(t, vm)
         vm.run("true")               # shell answers before the race starts
 
-    for name, vm in vms.items():
-        vm.send(" /usr/lib/ektest/share-race %s %d %d\n" % (name, ROUNDS, len(NODES)))
+    # all three at once: started without waiting, each one's output read afterwards
+    races = {name: vm.run_start("/usr/lib/ektest/share-race %s %d %d" % (name, ROUNDS, len(NODES)))
+             for name, vm in vms.items()}
     done = {}
     for name, vm in vms.items():
-        m = vm.expect(r"^(RACE-DONE|RACE-TIMEOUT) (\S+)(.*)$", 60 + ROUNDS * 3)
-        t.check(m.group(1) == "RACE-DONE", "%s: %s" % (name, m.group(0)))
+        rc, out = vm.run_finish(races[name], 60 + ROUNDS * 3)
+        last = out.splitlines()[-1] if out.strip() else ""
+        m = re.match(r"^(RACE-DONE|RACE-TIMEOUT) (\S+)(.*)$", last)
+        t.check(rc == 0 and m and m.group(1) == "RACE-DONE",
+                "%s: exit %d, last line %r" % (name, rc, last))
         done[name] = dict(kv.split("=") for kv in m.group(3).split())
 
     # the manager's view of the share: every round's directory, one line per file

@@ -1,8 +1,8 @@
 #include <stdio.h>
 #include <time.h>
 
-#include "../lib/notify.h"
-#include "../lib/run.h"
+#include "notify.h"
+#include "run.h"
 #include "ekjoin.h"
 
 static void sleep_ms(long long ms)

@@ -7,9 +7,9 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "../lib/cluster_conf.h"
-#include "../lib/node_info.h"
-#include "../lib/share.h"
+#include "cluster_conf.h"
+#include "node_info.h"
+#include "share.h"
 
 #define EKJOIN_RUN_DIR "/run/ekinit"
 /* Touched by the local phylactery when a leader pushes "leader_ready" (inotify sees it at once). */
@@ -18,6 +18,9 @@
 /* The certificate key the leader uploaded with, for phylactery's /join-credentials (0600). */
 #define CERTKEY_CACHE EKJOIN_RUN_DIR "/phylactery-certkey"
 #define SHARE_POLL_MS 250
+#define ETCD_DATA_DIR "/var/lib/etcd"
+/* kubeadm init over a restored etcd data dir (restore.c). */
+#define IGNORE_ETCD_DIR "--ignore-preflight-errors=DirAvailable--var-lib-etcd"
 
 struct ekjoin {
 	struct cluster_conf conf;
@@ -26,6 +29,7 @@ struct ekjoin {
 	char share[CONF_PATH_MAX];
 	const char *run_dir;
 	int attempts; /* give up after this many failed attempts (the unit's restart takes over) */
+	bool cold_start; /* leader of a cluster nobody runs: restore a snapshot if allowed (restore.c) */
 };
 
 long long now_unix(void);
@@ -48,6 +52,13 @@ int with_retries(struct ekjoin *j, const char *what, int (*attempt)(struct ekjoi
 int run_ok(char *const argv[], int timeout_ms, char *cause, size_t len);
 
 int leader_run(struct ekjoin *j);
+
+/* restore.c: 0 restored into ETCD_DATA_DIR, 1 nothing to restore, -1 failed (cause). */
+int restore_snapshot(struct ekjoin *j, char *cause, size_t len);
+
+/* ek-join --watch-reset: reboot when <share>/reset-epoch changes (reset_watch.c). Never returns
+ * unless the share cannot be watched at all. */
+int watch_reset(const struct ekjoin *j);
 int joiner_run(struct ekjoin *j);
 
 /* Offline images: start importing every *.tar of images_dir that is not imported yet (in parallel),

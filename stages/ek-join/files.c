@@ -7,7 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "../lib/share.h"
+#include "share.h"
 
 long read_small_file(const char *path, char *buf, size_t cap)
 {

@@ -11,18 +11,23 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "../lib/notify.h"
-#include "../lib/run.h"
+#include "notify.h"
+#include "run.h"
 #include "ekjoin.h"
 
 #define IMPORT_PARALLEL 2
 static pid_t importer = -1;
 
-static void import_all(const char *dir, const char *marks)
+/* Runs in the importer child and never returns into ek-join's flow: every path ends in _exit. */
+static _Noreturn void import_all(const char *dir, const char *marks)
 {
 	DIR *d = opendir(dir);
-	if (!d)
-		return;
+	if (!d) {
+		/* No directory is no images: kubeadm pulls what it needs (or fails, visibly). */
+		printf("ek-join: images: %s: %s; nothing imported\n", dir, strerror(errno));
+		fflush(stdout);
+		_exit(errno == ENOENT ? 0 : 1);
+	}
 	mkdir(marks, 0755);
 	int running = 0, failed = 0, done = 0;
 	for (struct dirent *de; (de = readdir(d));) {

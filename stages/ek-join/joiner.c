@@ -6,9 +6,9 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "../lib/http.h"
-#include "../lib/kjson.h"
-#include "../lib/notify.h"
+#include "http.h"
+#include "kjson.h"
+#include "notify.h"
 #include "ekjoin.h"
 
 /* Join credentials from the phylactery at ip. */
@@ -37,6 +37,34 @@ static int fetch_creds(struct ekjoin *j, const char *ip, const char *secret, str
 	return r;
 }
 
+/* Asks the phylactery at ip to remove what this node's previous life left: its Node object and, for a
+ * control node, its etcd member (matched by name or the exact host of its peer URL). A first boot has
+ * nothing to remove and gets 200 too. 409 means the removal would lose quorum: this attempt fails and
+ * is retried after the backoff. */
+static int forget_previous_life(struct ekjoin *j, const char *ip, const char *secret, char *cause, size_t len)
+{
+	char url[100], body[200], err[300];
+	snprintf(url, sizeof url, "http://%s:%u/forget", ip, j->conf.phylactery_port);
+	snprintf(body, sizeof body, "{\"name\":\"%s\",\"ip\":\"%s\",\"control\":%s}", j->node.name, j->node.ip,
+		 j->node.control ? "true" : "false");
+	/* Up to ~30 s of "etcdserver: unhealthy cluster" retries happen behind this request. */
+	struct http_req req = {.method = "POST", .url = url, .bearer = secret, .body = body, .timeout_ms = 60000,
+			       .max_body = 8192};
+	struct http_resp resp;
+	if (http_do(&req, &resp, err, sizeof err) < 0) {
+		snprintf(cause, len, "forget previous life at %s: %s", ip, err);
+		return -1;
+	}
+	int r = resp.status == 200 ? 0 : -1;
+	if (r < 0)
+		snprintf(cause, len, "forget previous life at %s: HTTP %ld: %.200s", ip, resp.status,
+			 resp.body ? resp.body : "");
+	else
+		notify_status("ek-join", "previous life removed by %s: %.200s", ip, resp.body ? resp.body : "");
+	http_resp_free(&resp);
+	return r;
+}
+
 static int join_attempt(struct ekjoin *j, char *cause, size_t len)
 {
 	char secret[65], err[300];
@@ -50,11 +78,12 @@ static int join_attempt(struct ekjoin *j, char *cause, size_t len)
 	/* The leader first, then every registered control node. */
 	if (share_leader_ready_read(j->share, &ready, err, sizeof err) == 0)
 		r = fetch_creds(j, ready.ip, secret, &c, cause, len);
+	const char *from = r == 0 ? ready.ip : NULL;
 	int n = r < 0 ? share_registry_list(j->share, nodes, 16, &garbage, err, sizeof err) : 0;
 	for (int i = 0; r < 0 && i < n; i++)
-		if (strcmp(nodes[i].ip, j->node.ip))
-			r = fetch_creds(j, nodes[i].ip, secret, &c, cause, len);
-	if (r < 0)
+		if (strcmp(nodes[i].ip, j->node.ip) && (r = fetch_creds(j, nodes[i].ip, secret, &c, cause, len)) == 0)
+			from = nodes[i].ip;
+	if (r < 0 || forget_previous_life(j, from, secret, cause, len) < 0)
 		return -1;
 	images_wait();
 	char *argv[20];

@@ -6,8 +6,8 @@
 
 #include <stddef.h>
 
-#include "../lib/cluster_conf.h"
-#include "../lib/node_info.h"
+#include "cluster_conf.h"
+#include "node_info.h"
 
 /* certificate_key: 64 hex (the key kubeadm encrypts the uploaded certificates with).
  * Returns the length written, or -ENOSPC. */

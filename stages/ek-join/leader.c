@@ -12,9 +12,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "../lib/http.h"
-#include "../lib/notify.h"
-#include "../lib/run.h"
+#include "http.h"
+#include "notify.h"
+#include "run.h"
 #include "files.h"
 #include "kubeadm_config.h"
 #include "ekjoin.h"
@@ -232,8 +232,12 @@ static int init_attempt(struct ekjoin *j, char *cause, size_t len)
 		return -1;
 	}
 	images_wait();
+	int restored = j->cold_start && j->conf.restore_on_cold_start ? restore_snapshot(j, cause, len) : 1;
+	if (restored < 0)
+		return -1;
 	snprintf(path, sizeof path, "%s/kubeadm.yaml", j->run_dir);
-	char *init[] = {"kubeadm", "init", "--config", path, "--upload-certs", NULL};
+	char *init[] = {"kubeadm", "init", "--config", path, "--upload-certs", restored == 0 ? IGNORE_ETCD_DIR : NULL,
+			NULL};
 	notify_status("ek-join", "leader: kubeadm init");
 	if (run_ok(init, 15 * 60000, cause, len) < 0)
 		return -1;

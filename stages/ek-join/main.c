@@ -2,6 +2,7 @@
  *
  *   ek-join [--node-conf PATH] [--cluster-conf PATH] [--run-dir DIR] [--attempts N]
  *   ek-join --check-config CLUSTER_CONF     validate a cluster.conf and exit
+ *   ek-join --watch-reset [--cluster-conf PATH]   reboot when the share's reset-epoch changes
  *
  * Steps: clock step from the manager, offline image import (in the background), then for a control
  * node the election on the share (leader.c) or, like every worker, the join (joiner.c). */
@@ -11,10 +12,10 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "../lib/http.h"
-#include "../lib/notify.h"
-#include "../lib/sntp.h"
-#include "../lib/valid.h"
+#include "http.h"
+#include "notify.h"
+#include "sntp.h"
+#include "valid.h"
 #include "ekjoin.h"
 
 /* keepalived fails over in ~3 s when a VM dies: a leader_ready is called dead only after its API has
@@ -114,6 +115,8 @@ static int form(struct ekjoin *j)
 		}
 		if (r == CLAIM_WON) {
 			notify_status("ek-join", "election: leader claimed (%s/leader)", j->share);
+			/* No leader_ready of a live cluster (check_share) and no API through the VIP: a cold start. */
+			j->cold_start = !api_through_vip(j, 2000);
 			set_dead_aside(j);
 			return leader_run(j);
 		}
@@ -129,7 +132,8 @@ static int form(struct ekjoin *j)
 static int usage(void)
 {
 	fprintf(stderr, "usage: ek-join [--node-conf PATH] [--cluster-conf PATH] [--run-dir DIR] [--attempts N]\n"
-			"       ek-join --check-config CLUSTER_CONF\n");
+			"       ek-join --check-config CLUSTER_CONF\n"
+			"       ek-join --watch-reset [--cluster-conf PATH]\n");
 	return 2;
 }
 
@@ -138,6 +142,7 @@ int main(int argc, char **argv)
 	static struct ekjoin j = {.run_dir = EKJOIN_RUN_DIR, .attempts = 5};
 	const char *node_conf = NODE_CONF_PATH, *cluster_conf = CLUSTER_CONF_PATH;
 	char err[512];
+	bool reset_watch = false;
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
 		unsigned long long n;
@@ -148,6 +153,8 @@ int main(int argc, char **argv)
 			}
 			printf("%s: ok\n", v);
 			return 0;
+		} else if (!strcmp(a, "--watch-reset")) {
+			reset_watch = true;
 		} else if (!strcmp(a, "--node-conf") && v) {
 			node_conf = v, i++;
 		} else if (!strcmp(a, "--cluster-conf") && v) {
@@ -159,6 +166,14 @@ int main(int argc, char **argv)
 		} else {
 			return usage();
 		}
+	}
+	if (reset_watch) {
+		if (cluster_conf_load(cluster_conf, &j.conf, err, sizeof err) < 0) {
+			notify_status("ek-reset-watch", "configuration: %s", err);
+			return 1;
+		}
+		snprintf(j.share, sizeof j.share, "%s", j.conf.share);
+		return watch_reset(&j);
 	}
 	if (cluster_conf_load(cluster_conf, &j.conf, err, sizeof err) < 0 ||
 	    node_info_load(node_conf, &j.node, err, sizeof err) < 0) {

@@ -7,7 +7,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "../lib/http.h"
+#include "http.h"
 #include "ekjoin.h"
 
 long long now_unix(void)

@@ -7,7 +7,7 @@
 #include "kv.h"
 #include "valid.h"
 
-enum kind { K_IPV4, K_DNS, K_PORT, K_SEMVER, K_CIDR, K_PATH, K_VRID, K_LEASE, K_SKEW, K_BOOL, K_QUORUM };
+enum kind { K_IPV4, K_DNS, K_PORT, K_SEMVER, K_CIDR, K_PATH, K_VRID, K_LEASE, K_SKEW, K_BOOL, K_QUORUM, K_INTERVAL, K_COUNT };
 
 struct key {
 	const char *name;
@@ -35,6 +35,9 @@ static const struct key keys[] = {
 	{"clock_max_skew_ms", K_SKEW, false, F(clock_max_skew_ms)},
 	{"pki_on_share", K_BOOL, false, F(pki_on_share)},
 	{"on_quorum_loss", K_QUORUM, false, F(on_quorum_loss)},
+	{"snapshot_interval", K_INTERVAL, false, F(snapshot_interval)},
+	{"snapshot_count", K_COUNT, false, F(snapshot_count)},
+	{"restore_on_cold_start", K_BOOL, false, F(restore_on_cold_start)},
 };
 #define NKEYS (sizeof keys / sizeof keys[0])
 
@@ -50,6 +53,8 @@ static const char *const expectation[] = {
 	[K_SKEW] = "a number of milliseconds 1-3600000",
 	[K_BOOL] = "yes or no",
 	[K_QUORUM] = "report or restore",
+	[K_INTERVAL] = "a number of seconds: 0 (no snapshots) or 60-604800",
+	[K_COUNT] = "a number of snapshots to keep, 1-1000",
 };
 
 struct state {
@@ -91,11 +96,14 @@ static int set_value(const struct key *k, const char *v, struct cluster_conf *c)
 	case K_PORT:
 	case K_VRID:
 	case K_LEASE:
-	case K_SKEW: {
-		static const unsigned long long lo[] = {[K_PORT] = 1, [K_VRID] = 1, [K_LEASE] = 3, [K_SKEW] = 1};
-		static const unsigned long long hi[] = {
-			[K_PORT] = 65535, [K_VRID] = 255, [K_LEASE] = 3600, [K_SKEW] = 3600000};
-		if (!valid_uint(v, lo[k->kind], hi[k->kind], &n))
+	case K_SKEW:
+	case K_INTERVAL:
+	case K_COUNT: {
+		static const unsigned long long lo[] = {
+			[K_PORT] = 1, [K_VRID] = 1, [K_LEASE] = 3, [K_SKEW] = 1, [K_INTERVAL] = 0, [K_COUNT] = 1};
+		static const unsigned long long hi[] = {[K_PORT] = 65535, [K_VRID] = 255, [K_LEASE] = 3600,
+							[K_SKEW] = 3600000, [K_INTERVAL] = 604800, [K_COUNT] = 1000};
+		if (!valid_uint(v, lo[k->kind], hi[k->kind], &n) || (k->kind == K_INTERVAL && n && n < 60))
 			return -EINVAL;
 		*(unsigned *)(void *)field = (unsigned)n;
 		return 0;
@@ -139,7 +147,8 @@ static int on_line(const char *section, const char *key, const char *value, unsi
 	}
 	snprintf(err, errlen, "%s: unknown key (expected one of vip, vip_name, api_port, backend_port, k8s_version, "
 			      "pod_cidr, service_cidr, cni_manifest, manifests_dir, images_dir, share, phylactery_port, "
-			      "vrid, lease_seconds, clock_max_skew_ms, pki_on_share, on_quorum_loss)",
+			      "vrid, lease_seconds, clock_max_skew_ms, pki_on_share, on_quorum_loss, "
+			      "snapshot_interval, snapshot_count, restore_on_cold_start)",
 		 key);
 	return -EINVAL;
 }
@@ -156,6 +165,9 @@ void cluster_conf_defaults(struct cluster_conf *c)
 	snprintf(c->service_cidr, sizeof c->service_cidr, "10.96.0.0/12");
 	snprintf(c->share, sizeof c->share, "/share");
 	c->on_quorum_loss = QUORUM_REPORT;
+	c->snapshot_interval = 3600;
+	c->snapshot_count = 24;
+	c->restore_on_cold_start = false;
 }
 
 static int finish(const char *name, struct state *st, char *err, size_t errlen)

@@ -26,6 +26,9 @@ struct cluster_conf {
 	unsigned clock_max_skew_ms;
 	bool pki_on_share;
 	enum quorum_policy on_quorum_loss;
+	unsigned snapshot_interval; /* seconds between etcd snapshots by the etcd leader; 0: none */
+	unsigned snapshot_count;    /* snapshots kept in <share>/etcd */
+	bool restore_on_cold_start; /* a cold start restores the newest verified snapshot */
 };
 
 /* Sets the defaults (vip, vip_name, k8s_version, pod_cidr left empty). */

@@ -82,6 +82,20 @@ int http_do(const struct http_req *req, struct http_resp *resp, char *err, size_
 		curl_easy_setopt(c, CURLOPT_SSLCERT, req->client_cert);
 	if (req->client_key)
 		curl_easy_setopt(c, CURLOPT_SSLKEY, req->client_key);
+	struct curl_blob blob[3] = {
+		{.data = (void *)req->cacert_blob.data, .len = req->cacert_blob.len, .flags = CURL_BLOB_COPY},
+		{.data = (void *)req->cert_blob.data, .len = req->cert_blob.len, .flags = CURL_BLOB_COPY},
+		{.data = (void *)req->key_blob.data, .len = req->key_blob.len, .flags = CURL_BLOB_COPY}};
+	if (blob[0].data)
+		curl_easy_setopt(c, CURLOPT_CAINFO_BLOB, &blob[0]);
+	if (blob[1].data) {
+		curl_easy_setopt(c, CURLOPT_SSLCERT_BLOB, &blob[1]);
+		curl_easy_setopt(c, CURLOPT_SSLCERTTYPE, "PEM");
+	}
+	if (blob[2].data) {
+		curl_easy_setopt(c, CURLOPT_SSLKEY_BLOB, &blob[2]);
+		curl_easy_setopt(c, CURLOPT_SSLKEYTYPE, "PEM");
+	}
 	if (req->insecure) {
 		curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 0L);
 		curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 0L);

@@ -18,6 +18,11 @@ struct http_req {
 	const char *cacert;       /* HTTPS: verify against this CA file */
 	const char *client_cert;  /* HTTPS: client certificate and key (PEM) */
 	const char *client_key;
+	/* The same from memory (PEM), e.g. decoded from a kubeconfig; used when data is not NULL. */
+	struct http_blob {
+		const void *data;
+		size_t len;
+	} cacert_blob, cert_blob, key_blob;
 	bool insecure;            /* HTTPS without verification (health checks of a node's own API only) */
 };
 

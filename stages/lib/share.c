@@ -199,6 +199,46 @@ static void path_in(char *out, size_t cap, const char *share, const char *name)
 	snprintf(out, cap, "%s/%s", share, name);
 }
 
+/* Holding leader.takeover: moves the stale leader aside and creates ours. CLAIM_WON, CLAIM_HELD
+ * (someone else got there first), -EAGAIN (look again), or -errno. */
+static int take_over(const char *leader, const char *stale, const char *text, size_t len, bool judged_garbage,
+		     long long judged_time, const struct share_entry *me, long long now, char *err, size_t errlen)
+{
+	char lock[440], why[256];
+	snprintf(lock, sizeof lock, "%s.takeover", leader);
+	int r = share_create_exclusive(lock, text, len, 0644, err, errlen);
+	if (r == -EEXIST) {
+		struct stat st;
+		/* A taker that died half-way leaves its lock: after a lease it is removed. */
+		if (stat(lock, &st) == 0 && !live(st.st_mtime, me->lease, now)) {
+			char aside[500];
+			snprintf(aside, sizeof aside, "%s.stale.%s", lock, me->boot_id);
+			rename(lock, aside);
+			return -EAGAIN;
+		}
+		return CLAIM_HELD;
+	}
+	if (r < 0)
+		return r;
+	/* Still the file we judged stale? (its owner may have refreshed it meanwhile) */
+	struct share_entry cur;
+	struct stat st;
+	int cr = share_entry_read(leader, &cur, why, sizeof why);
+	bool same = cr == -ENOENT ||
+		    (judged_garbage ? cr < 0 && stat(leader, &st) == 0 && st.st_mtime == judged_time
+				    : cr == 0 && cur.time == judged_time);
+	r = -EAGAIN;
+	if (same && cr != -ENOENT && rename(leader, stale) < 0 && errno != ENOENT) {
+		r = -errno;
+		snprintf(err, errlen, "rename %s to %s: %s", leader, stale, strerror(-r));
+	} else if (same) {
+		r = share_create_exclusive(leader, text, len, 0644, err, errlen);
+		r = r == 0 ? CLAIM_WON : r == -EEXIST ? -EAGAIN : r;
+	}
+	unlink(lock);
+	return r;
+}
+
 int share_leader_claim(const char *share, const struct share_entry *me, long long now, struct share_entry *holder,
 		       char *err, size_t errlen)
 {
@@ -243,26 +283,14 @@ int share_leader_claim(const char *share, const struct share_entry *me, long lon
 			if (live(st.st_mtime, me->lease, now))
 				return CLAIM_HELD;
 		}
-		/* Stale: move it aside (atomic), then create afresh on the next turn. */
-		if (rename(leader, stale) < 0) {
-			if (errno == ENOENT)
-				continue;
-			r = -errno;
-			snprintf(err, errlen, "rename %s to %s: %s", leader, stale, strerror(-r));
+		/* Stale. Only the holder of leader.takeover may move the leader file aside: two takers that
+		 * both judged it stale must not both rename, or the second would move the first one's fresh
+		 * lease away. */
+		r = take_over(leader, stale, text, (size_t)len, judged_garbage, judged_time, me, now, err, errlen);
+		if (r == CLAIM_WON)
+			*holder = mine;
+		if (r != -EAGAIN)
 			return r;
-		}
-		/* Another taker may have replaced the stale file with its fresh lease between our read and our
-		 * rename; then we just moved a live lease aside: put it back. */
-		struct share_entry moved;
-		if (share_entry_read(stale, &moved, why, sizeof why) == 0 && moved.time != judged_time &&
-		    live(moved.time, moved.lease ? moved.lease : me->lease, now)) {
-			if (link(stale, leader) < 0 && errno != EEXIST) {
-				r = -errno;
-				snprintf(err, errlen, "restoring %s: %s", leader, strerror(-r));
-				return r;
-			}
-			unlink(stale);
-		}
 	}
 	snprintf(err, errlen, "%s keeps changing under us", leader);
 	return -EAGAIN;

@@ -2,6 +2,8 @@
  *
  *   leader                 the elected control node: name=, ip=, boot_id=, time=, lease= lines
  *   leader.stale.BOOTID    a lease taken over by the node with that boot id (kept for the post-mortem)
+ *   leader.takeover        held (O_EXCL) by the one node moving a stale lease aside, so two takers
+ *                          never both rename (the second would move the first one's fresh lease)
  *   leader_ready           written by the leader when the API answers through the VIP
  *   kube.config            the admin kubeconfig, 0600
  *   phylactery/secret      the cluster secret, 64 hex, 0600

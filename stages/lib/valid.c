@@ -65,12 +65,13 @@ bool valid_node_name(const char *s)
 bool valid_uint(const char *s, unsigned long long min, unsigned long long max, unsigned long long *out)
 {
 	unsigned long long v = 0;
-	if (!*s || strlen(s) > 19 || (s[0] == '0' && s[1]))
+	if (!*s || strlen(s) > 20 || (s[0] == '0' && s[1]))
 		return false;
 	for (; *s; s++) {
-		if (*s < '0' || *s > '9')
-			return false;
-		v = v * 10 + (unsigned)(*s - '0');
+		unsigned d = (unsigned)(*s - '0');
+		if (*s < '0' || *s > '9' || v > (~0ULL - d) / 10)
+			return false; /* not a digit, or beyond 2^64-1 */
+		v = v * 10 + d;
 	}
 	if (v < min || v > max)
 		return false;

@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../lib/valid.h"
+#include "valid.h"
 
 struct api {
 	struct MHD_Daemon *d;
@@ -103,6 +103,82 @@ static enum MHD_Result do_join_creds(struct api *a, struct MHD_Connection *c, st
 	return s ? send_json(c, MHD_HTTP_OK, s) : MHD_NO;
 }
 
+static enum MHD_Result send_text(struct MHD_Connection *c, char *text_malloced)
+{
+	struct MHD_Response *r =
+		MHD_create_response_from_buffer(strlen(text_malloced), text_malloced, MHD_RESPMEM_MUST_FREE);
+	if (!r) {
+		free(text_malloced);
+		return MHD_NO;
+	}
+	MHD_add_response_header(r, "Content-Type", "text/plain; version=0.0.4; charset=utf-8");
+	enum MHD_Result ret = MHD_queue_response(c, MHD_HTTP_OK, r);
+	MHD_destroy_response(r);
+	return ret;
+}
+
+/* A string member that passes check; absent is "" when optional. false when present but wrong. */
+static bool field(const cJSON *j, const char *key, bool required, bool (*check)(const char *), char *out, size_t cap)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(j, key);
+	out[0] = '\0';
+	if (!v)
+		return !required;
+	if (!cJSON_IsString(v) || strlen(v->valuestring) >= cap || !check(v->valuestring))
+		return false;
+	snprintf(out, cap, "%s", v->valuestring);
+	return true;
+}
+
+static bool ipv4_ok(const char *s)
+{
+	return valid_ipv4(s, NULL);
+}
+
+static enum MHD_Result do_forget(struct api *a, struct MHD_Connection *c, struct request *req, bool evict)
+{
+	cJSON *j = cJSON_ParseWithLength(req->body, req->len);
+	const cJSON *ctl = cJSON_GetObjectItemCaseSensitive(j, "control");
+	char name[64], ip[16];
+	bool ok = cJSON_IsObject(j) && field(j, "name", true, valid_node_name, name, sizeof name) &&
+		  field(j, "ip", !evict, ipv4_ok, ip, sizeof ip) && (!ctl || cJSON_IsBool(ctl));
+	bool control = evict || cJSON_IsTrue(ctl);
+	cJSON_Delete(j);
+	if (!ok)
+		return send_error(c, MHD_HTTP_BAD_REQUEST, "bad_request",
+				  evict ? "expected {\"name\":\"<node name>\"[, \"ip\":\"<IPv4>\"]}"
+					: "expected {\"name\":\"<node name>\", \"ip\":\"<IPv4>\"[, \"control\":bool]}");
+	char msg[400] = "", *json = NULL;
+	int r = a->h.forget(a->h.ctx, name, ip, control, evict, &json, msg, sizeof msg);
+	if (r < 0) {
+		free(json);
+		unsigned st = r == -EBUSY || r == -EPERM ? MHD_HTTP_CONFLICT
+			      : r == -EINVAL		 ? MHD_HTTP_BAD_REQUEST
+						 : MHD_HTTP_SERVICE_UNAVAILABLE;
+		return send_error(c, st, r == -EBUSY ? "quorum" : r == -EPERM ? "refused" : "forget_failed", msg);
+	}
+	return json ? send_json(c, MHD_HTTP_OK, json) : send_error(c, 500, "internal", "out of memory");
+}
+
+static enum MHD_Result do_reboot(struct api *a, struct MHD_Connection *c, struct request *req)
+{
+	cJSON *j = req->len ? cJSON_ParseWithLength(req->body, req->len) : NULL;
+	bool ok = !req->len || cJSON_IsObject(j);
+	cJSON_Delete(j);
+	if (!ok)
+		return send_error(c, MHD_HTTP_BAD_REQUEST, "bad_request", "expected an empty body or a JSON object");
+	char msg[256] = "";
+	if (a->h.reboot(a->h.ctx, msg, sizeof msg) < 0)
+		return send_error(c, MHD_HTTP_SERVICE_UNAVAILABLE, "reboot_refused", msg);
+	char *s = strdup("{\"ok\":true,\"rebooting\":true}");
+	return s ? send_json(c, MHD_HTTP_ACCEPTED, s) : MHD_NO;
+}
+
+static bool is(const char *url, const char *path)
+{
+	return !strcmp(url, path);
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url, const char *method,
 				  const char *version, const char *upload_data, size_t *upload_size, void **con_cls)
 {
@@ -117,10 +193,18 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 			char *s = strdup("{\"ok\":true}");
 			return s ? send_json(c, MHD_HTTP_OK, s) : MHD_NO;
 		}
-		bool known = !strcmp(url, "/status") || !strcmp(url, "/refresh") || !strcmp(url, "/join-credentials");
+		if (is(url, "/metrics")) {
+			if (!get)
+				return send_error(c, MHD_HTTP_METHOD_NOT_ALLOWED, "method_not_allowed", "GET /metrics");
+			char *s = a->h.metrics_text(a->h.ctx);
+			return s ? send_text(c, s) : send_error(c, 500, "internal", "out of memory");
+		}
+		bool known = is(url, "/status") || is(url, "/refresh") || is(url, "/join-credentials") ||
+			     is(url, "/forget") || is(url, "/evict") || is(url, "/reboot");
 		if (!known)
 			return send_error(c, MHD_HTTP_NOT_FOUND, "not_found",
-					  "no such endpoint (GET /healthz, GET /status, POST /refresh, POST /join-credentials)");
+					  "no such endpoint (GET /healthz, GET /metrics, GET /status, POST /refresh, "
+					  "POST /join-credentials, POST /forget, POST /evict, POST /reboot)");
 		if (!api_authorized(MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Authorization"), a->secret))
 			return send_error(c, MHD_HTTP_UNAUTHORIZED, "unauthorized",
 					  "missing or wrong 'Authorization: Bearer <cluster secret>'");
@@ -154,8 +238,12 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 		char *s = a->h.status_json(a->h.ctx);
 		return s ? send_json(c, MHD_HTTP_OK, s) : send_error(c, 500, "internal", "out of memory");
 	}
-	if (!strcmp(url, "/refresh"))
+	if (is(url, "/refresh"))
 		return do_refresh(a, c, req);
+	if (is(url, "/forget") || is(url, "/evict"))
+		return do_forget(a, c, req, is(url, "/evict"));
+	if (is(url, "/reboot"))
+		return do_reboot(a, c, req);
 	return do_join_creds(a, c, req);
 }
 

@@ -5,6 +5,13 @@
  *   POST /refresh            {"event":"registry"|"leader_ready","fanout":bool}: re-read the registry,
  *                            regenerate the configs; leader_ready also wakes the local ek-join
  *   POST /join-credentials   {"token","ca_cert_hash","certificate_key","endpoint"}
+ *   POST /forget             {"name":"control2","ip":"10.10.0.12","control":true}: a rejoining node's
+ *                            previous life (Node object; etcd member when control) is removed here,
+ *                            since the rejoining node has no certificates yet
+ *   POST /evict              {"name":"control2"[,"ip":"10.10.0.12"]}: an operator removes a node's Node
+ *                            and etcd member (the ip from the registry when not given)
+ *   POST /reboot             {} : 202, then this node reboots (ekcluster-reset)
+ *   GET  /metrics            no auth: Prometheus text (counters and gauges, nothing secret)
  *
  * Everything but /healthz needs "Authorization: Bearer <cluster secret>", compared in constant time;
  * a wrong or missing secret is 401 and changes nothing. Bodies over API_MAX_BODY are 413, bodies that
@@ -16,7 +23,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "../lib/kjson.h"
+#include "kjson.h"
 
 #define API_MAX_BODY 4096
 #define API_TIMEOUT_S 10
@@ -27,6 +34,12 @@ struct api_handlers {
 	int (*refresh)(void *ctx, const char *event, bool fanout, char *msg, size_t len);
 	int (*join_creds)(void *ctx, struct join_creds *out, char *msg, size_t len);
 	char *(*status_json)(void *ctx); /* malloc'd JSON object */
+	/* /forget (evict false) and /evict. ip may be "" for /evict. 0, or -errno with msg: -EBUSY and
+	 * -EPERM (quorum, own member) answer 409, -EINVAL 400, others 503. *json gets a malloc'd report. */
+	int (*forget)(void *ctx, const char *name, const char *ip, bool control, bool evict, char **json, char *msg,
+		      size_t len);
+	int (*reboot)(void *ctx, char *msg, size_t len);
+	char *(*metrics_text)(void *ctx); /* malloc'd Prometheus text */
 };
 
 struct api;

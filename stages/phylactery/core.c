@@ -11,9 +11,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "../lib/http.h"
-#include "../lib/notify.h"
-#include "../lib/run.h"
+#include "http.h"
+#include "notify.h"
+#include "run.h"
 #include "lb_config.h"
 
 void phyl_action(struct phyl *p, const char *fmt, ...)
@@ -54,10 +54,11 @@ static void reload(struct phyl *p, const char *unit)
 {
 	char *argv[] = {"ekctl", "reload", (char *)unit, NULL}, err[200];
 	struct run_result res;
-	if (run_cmd(argv, 30000, NULL, 0, &res, err, sizeof err) < 0 || res.exit_code)
-		phyl_action(p, "ekctl reload %s failed", unit);
-	else
-		phyl_action(p, "reloaded %s", unit);
+	bool failed = run_cmd(argv, 30000, NULL, 0, &res, err, sizeof err) < 0 || res.exit_code;
+	phyl_action(p, failed ? "ekctl reload %s failed" : "reloaded %s", unit);
+	pthread_mutex_lock(&p->mu);
+	failed ? p->metrics.failures++ : p->metrics.reloads++;
+	pthread_mutex_unlock(&p->mu);
 }
 
 static void tell_peers(struct phyl *p, const char *event, const struct share_entry *reg, int n)
@@ -167,40 +168,40 @@ static cJSON *entry_json(const struct share_entry *e)
 	return o;
 }
 
-static void add_etcd_members(struct phyl *p, cJSON *o)
+/* The cached view of etcd (housekeeping refreshes it): asking etcd from the API thread would make
+ * /status as slow as the slowest dead member. */
+static void add_etcd(struct phyl *p, cJSON *o)
 {
-	static const char *const dir = "/etc/kubernetes/pki/etcd";
-	char cert[200], key[200], ca[200], err[300];
-	snprintf(ca, sizeof ca, "%s/ca.crt", dir);
-	snprintf(cert, sizeof cert, "%s/healthcheck-client.crt", dir);
-	snprintf(key, sizeof key, "%s/healthcheck-client.key", dir);
-	if (access(cert, R_OK) < 0) {
+	const struct etcd_view *v = &p->etcd;
+	if (!v->known && !v->error[0]) {
 		cJSON_AddNullToObject(o, "etcd_members");
 		return;
 	}
-	struct http_req req = {.method = "POST", .url = "https://127.0.0.1:2379/v3/cluster/member/list", .body = "{}",
-			       .timeout_ms = 2000, .cacert = ca, .client_cert = cert, .client_key = key};
-	struct http_resp resp;
-	struct etcd_member m[16];
-	int n = 0;
 	cJSON *arr = cJSON_AddArrayToObject(o, "etcd_members");
-	if (http_do(&req, &resp, err, sizeof err) == 0) {
-		if (etcd_members_parse(resp.body, resp.len, m, 16, &n, err, sizeof err) < 0)
-			cJSON_AddStringToObject(o, "etcd_error", err);
-		http_resp_free(&resp);
-	} else {
-		cJSON_AddStringToObject(o, "etcd_error", err);
-	}
-	(void)p;
-	for (int i = 0; i < n; i++) {
+	for (int i = 0; i < v->n; i++) {
 		cJSON *e = cJSON_CreateObject();
 		char id[24];
-		snprintf(id, sizeof id, "%llu", (unsigned long long)m[i].id);
+		snprintf(id, sizeof id, "%llu", (unsigned long long)v->m[i].id);
 		cJSON_AddStringToObject(e, "id", id); /* a string: JSON numbers lose uint64 precision */
-		cJSON_AddStringToObject(e, "name", m[i].name);
-		cJSON_AddStringToObject(e, "peer_url", m[i].peer_url);
+		cJSON_AddStringToObject(e, "name", v->m[i].name);
+		cJSON_AddStringToObject(e, "peer_url", v->m[i].peer_url);
+		cJSON_AddStringToObject(e, "client_url", v->m[i].client_url);
+		cJSON_AddBoolToObject(e, "learner", v->m[i].learner);
+		cJSON_AddBoolToObject(e, "healthy", v->healthy[i]);
 		cJSON_AddItemToArray(arr, e);
 	}
+	if (v->error[0])
+		cJSON_AddStringToObject(o, "etcd_error", v->error);
+	if (v->known) {
+		cJSON *q = cJSON_AddObjectToObject(o, "etcd_quorum");
+		cJSON_AddBoolToObject(q, "ok", v->q.ok);
+		cJSON_AddNumberToObject(q, "voting", v->q.voting);
+		cJSON_AddNumberToObject(q, "healthy_voting", v->q.healthy_voting);
+		cJSON_AddNumberToObject(q, "needed", v->q.needed);
+		cJSON_AddNumberToObject(q, "checked", (double)v->time);
+	}
+	if (p->quorum_report[0])
+		cJSON_AddStringToObject(o, "quorum_lost", p->quorum_report);
 }
 
 char *phyl_status_json(void *ctx)
@@ -221,8 +222,8 @@ char *phyl_status_json(void *ctx)
 		cJSON_AddItemToObject(o, "leader_ready", entry_json(&e));
 	else
 		cJSON_AddNullToObject(o, "leader_ready");
-	add_etcd_members(p, o);
 	pthread_mutex_lock(&p->mu);
+	add_etcd(p, o);
 	cJSON *reg = cJSON_AddArrayToObject(o, "registry");
 	for (int i = 0; i < p->nregistry; i++)
 		cJSON_AddItemToArray(reg, entry_json(&p->registry[i]));

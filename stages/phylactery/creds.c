@@ -11,9 +11,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "../lib/run.h"
-#include "../lib/share.h"
-#include "../lib/valid.h"
+#include "run.h"
+#include "share.h"
+#include "valid.h"
 
 int ca_cert_hash(const char *ca_crt, char out[72], char *err, size_t errlen)
 {

@@ -7,8 +7,8 @@
 
 #include <stddef.h>
 
-#include "../lib/cluster_conf.h"
-#include "../lib/kjson.h"
+#include "cluster_conf.h"
+#include "kjson.h"
 
 #define CERTKEY_MAX_AGE_S (110 * 60)
 

@@ -9,9 +9,9 @@
 
 #include <stddef.h>
 
-#include "../lib/cluster_conf.h"
-#include "../lib/node_info.h"
-#include "../lib/share.h"
+#include "cluster_conf.h"
+#include "node_info.h"
+#include "share.h"
 
 /* Returns the length, or -ENOSPC. nodes sorted by name (share_registry_list does that). */
 int haproxy_cfg_render(const struct cluster_conf *c, const struct share_entry *nodes, int n, char *buf, size_t cap);

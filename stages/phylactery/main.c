@@ -2,7 +2,10 @@
  *
  *   phylactery [--node-conf PATH] [--cluster-conf PATH] [--share DIR] [--listen IP[:PORT]]
  *              [--haproxy-cfg PATH] [--keepalived-conf PATH] [--ready-seen PATH] [--no-reload]
+ *              [--etcd URL] [--api URL] [--pki-dir DIR] [--admin-conf PATH] [--reboot-cmd PATH]
  *
+ * --etcd and --api point the healing endpoints elsewhere than this node's own etcd (https://IP:2379)
+ * and kube-apiserver (https://IP:backend_port); an http:// URL is used without credentials (tests).
  * On a node it registers itself on the share, writes /etc/haproxy/haproxy.cfg and
  * /etc/keepalived/keepalived.conf, reloads them on a change, and serves the API (api.h).
  * `phylactery --listen 127.0.0.1:9180 --share DIR` runs it on a workstation against a directory:
@@ -17,11 +20,13 @@
 #include <string.h>
 #include <sys/eventfd.h>
 #include <sys/signalfd.h>
+#include <time.h>
 #include <unistd.h>
 
-#include "../lib/http.h"
-#include "../lib/notify.h"
-#include "../lib/valid.h"
+#include "http.h"
+#include "notify.h"
+#include "reset_epoch.h"
+#include "valid.h"
 #include "api.h"
 #include "phylactery.h"
 
@@ -32,7 +37,8 @@
 static int usage(void)
 {
 	fprintf(stderr, "usage: phylactery [--node-conf PATH] [--cluster-conf PATH] [--share DIR] [--listen IP[:PORT]]\n"
-			"                  [--haproxy-cfg PATH] [--keepalived-conf PATH] [--ready-seen PATH] [--no-reload]\n");
+			"                  [--haproxy-cfg PATH] [--keepalived-conf PATH] [--ready-seen PATH] [--no-reload]\n"
+			"                  [--etcd URL] [--api URL] [--pki-dir DIR] [--admin-conf PATH] [--reboot-cmd PATH]\n");
 	return 2;
 }
 
@@ -52,7 +58,8 @@ static bool workstation_identity(struct phyl *p, const char *listen_ip)
 
 int main(int argc, char **argv)
 {
-	static struct phyl p = {.haproxy_cfg = "/etc/haproxy/haproxy.cfg",
+	static char *reboot_argv[] = {"ekctl", "reboot", NULL}, *reboot_cmd[] = {NULL, NULL};
+	static struct phyl p = {.reboot_argv = reboot_argv,.haproxy_cfg = "/etc/haproxy/haproxy.cfg",
 				.keepalived_conf = "/etc/keepalived/keepalived.conf",
 				.ready_seen = "/run/ekinit/leader-ready-seen",
 				.reload = true,
@@ -86,6 +93,16 @@ int main(int argc, char **argv)
 			p.keepalived_conf = v, lb_given = true;
 		else if (!strcmp(a, "--ready-seen"))
 			p.ready_seen = v;
+		else if (!strcmp(a, "--etcd") && (!strncmp(v, "http://", 7) || !strncmp(v, "https://", 8)))
+			snprintf(p.etcd_url, sizeof p.etcd_url, "%s", v);
+		else if (!strcmp(a, "--api") && (!strncmp(v, "http://", 7) || !strncmp(v, "https://", 8)))
+			snprintf(p.api_url, sizeof p.api_url, "%s", v);
+		else if (!strcmp(a, "--pki-dir"))
+			p.pki_dir = v;
+		else if (!strcmp(a, "--admin-conf"))
+			p.admin_conf = v;
+		else if (!strcmp(a, "--reboot-cmd") && v[0] == '/')
+			reboot_cmd[0] = (char *)v, p.reboot_argv = reboot_cmd;
 		else
 			return usage();
 	}
@@ -107,6 +124,8 @@ int main(int argc, char **argv)
 		if (!lb_given)
 			p.haproxy_cfg = p.keepalived_conf = NULL;
 		p.reload = false;
+		if (!reboot_cmd[0])
+			p.reboot_argv = NULL; /* a workstation is not rebooted by a request */
 	} else if (cluster_conf_load(cluster_conf, &p.conf, err, sizeof err) < 0 ||
 		   node_info_load(node_conf, &p.node, err, sizeof err) < 0) {
 		notify_status("phylactery", "configuration: %s", err);
@@ -123,6 +142,8 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	http_global_init();
+	setenv("ETCDCTL_API", "3", 1);
+	reset_epoch_read(p.share, p.reset_epoch, sizeof p.reset_epoch); /* the epoch we booted with */
 	sigset_t sigs;
 	sigemptyset(&sigs);
 	sigaddset(&sigs, SIGTERM);
@@ -132,7 +153,8 @@ int main(int argc, char **argv)
 	int sfd = signalfd(-1, &sigs, SFD_CLOEXEC);
 	p.wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	struct api_handlers h = {.ctx = &p, .refresh = phyl_on_refresh, .join_creds = phyl_on_join_creds,
-				 .status_json = phyl_status_json};
+				 .status_json = phyl_status_json, .forget = phyl_on_forget, .reboot = phyl_on_reboot,
+				 .metrics_text = phyl_metrics_text};
 	struct api *api = api_start(listen_ip, port, p.secret, &h, err, sizeof err);
 	if (!api || sfd < 0 || p.wake_fd < 0) {
 		notify_status("phylactery", "API: %s", api ? "signalfd/eventfd failed" : err);
@@ -143,6 +165,7 @@ int main(int argc, char **argv)
 	notify_send("READY=1");
 	notify_status("phylactery", "serving on %s:%u, share %s, %d control nodes registered", listen_ip, port, p.share,
 		      p.nregistry);
+	long long last_housekeeping = 0;
 	for (;;) {
 		struct pollfd fds[2] = {{.fd = sfd, .events = POLLIN}, {.fd = p.wake_fd, .events = POLLIN}};
 		int n = poll(fds, 2, HOUSEKEEPING_MS);
@@ -160,6 +183,17 @@ int main(int argc, char **argv)
 		p.pending = p.pending_fanout = false;
 		pthread_mutex_unlock(&p.mu);
 		phyl_refresh(&p, event, fanout);
+		pthread_mutex_lock(&p.mu);
+		bool reboot = p.reboot_pending;
+		pthread_mutex_unlock(&p.mu);
+		/* By the clock, not only on a quiet poll: frequent pushes must not starve the etcd checks. */
+		struct timespec now;
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		long long now_ms = (long long)now.tv_sec * 1000 + now.tv_nsec / 1000000;
+		if (reboot || now_ms - last_housekeeping >= HOUSEKEEPING_MS) {
+			last_housekeeping = now_ms;
+			phyl_housekeeping(&p);
+		}
 	}
 	notify_send("STOPPING=1");
 	api_stop(api);

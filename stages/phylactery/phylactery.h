@@ -5,13 +5,33 @@
 #include <pthread.h>
 #include <stdbool.h>
 
-#include "../lib/cluster_conf.h"
-#include "../lib/node_info.h"
-#include "../lib/share.h"
+#include "cluster_conf.h"
+#include "etcd.h"
+#include "node_info.h"
+#include "share.h"
 #include "creds.h"
 
 #define REGISTRY_MAX 32
 #define ACTIONS_MAX 16
+
+/* What GET /metrics serves (guarded by phyl.mu). */
+struct phyl_metrics {
+	unsigned long long rejoins, evictions, reloads, elections, failures, snapshots;
+	bool etcd_known, quorum_ok;
+	int etcd_members, etcd_healthy;
+	long long last_formation, last_snapshot; /* unix seconds, 0: never */
+};
+
+/* The last look at etcd (housekeeping; guarded by phyl.mu). */
+struct etcd_view {
+	bool known;
+	struct etcd_member m[ETCD_MEMBERS_MAX];
+	bool healthy[ETCD_MEMBERS_MAX];
+	int n;
+	struct etcd_quorum q;
+	char error[200];
+	long long time;
+};
 
 struct phyl {
 	struct cluster_conf conf;
@@ -23,6 +43,14 @@ struct phyl {
 	char secret[65];
 	struct creds_paths creds;
 	int wake_fd; /* eventfd: the API asks the main loop to refresh */
+	const char *pki_dir;    /* /etc/kubernetes/pki: etcd client certificates */
+	const char *admin_conf; /* /etc/kubernetes/admin.conf: the API's credentials */
+	const char *etcd_data;  /* /var/lib/etcd (snapshot restore on quorum loss) */
+	const char *etcd_manifest; /* /etc/kubernetes/manifests/etcd.yaml */
+	char etcd_url[128];     /* "" : https://<own ip>:2379 */
+	char api_url[256];      /* "" : https://<own ip>:<backend_port>; http://... in tests, no credentials */
+	char *const *reboot_argv; /* what POST /reboot and a reset epoch run */
+	char reset_epoch[80];   /* the share's reset-epoch when we started */
 
 	pthread_mutex_t mu; /* guards everything below */
 	bool pending, pending_fanout;
@@ -31,6 +59,11 @@ struct phyl {
 	int nregistry;
 	char actions[ACTIONS_MAX][200];
 	int nactions, next_action;
+	struct phyl_metrics metrics;
+	struct etcd_view etcd;
+	bool reboot_pending;
+	char quorum_report[600]; /* "" while quorum holds */
+	char last_leader_boot[40];
 };
 
 void phyl_action(struct phyl *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -43,6 +76,21 @@ void phyl_refresh(struct phyl *p, const char *event, bool fanout);
 int phyl_on_refresh(void *ctx, const char *event, bool fanout, char *msg, size_t len);
 int phyl_on_join_creds(void *ctx, struct join_creds *out, char *msg, size_t len);
 char *phyl_status_json(void *ctx);
+int phyl_on_forget(void *ctx, const char *name, const char *ip, bool control, bool evict, char **json, char *msg,
+		   size_t len);
+int phyl_on_reboot(void *ctx, char *msg, size_t len);
+char *phyl_metrics_text(void *ctx);
+
+/* Prometheus text exposition of m (pure). malloc'd, NULL when out of memory. */
+char *metrics_render(const struct phyl_metrics *m);
+
+/* The etcd client and API target this node uses (own address, own certificates). -ENOENT when this
+ * node has no control plane yet. */
+int phyl_etcd_client(const struct phyl *p, struct etcd_client *ec, char *err, size_t errlen);
+
+/* Housekeeping after each refresh: look at etcd (members, health, quorum), report or act on quorum
+ * loss, promote learners and take snapshots when this node leads, reboot on a new reset epoch. */
+void phyl_housekeeping(struct phyl *p);
 
 /* Writes path only when its content differs from text. 1 changed, 0 same, -errno. */
 int write_if_changed(const char *path, const char *text, size_t len, char *err, size_t errlen);

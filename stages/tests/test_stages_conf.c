@@ -3,8 +3,8 @@
 
 #include <errno.h>
 
-#include "../lib/cluster_conf.h"
-#include "../lib/node_info.h"
+#include "cluster_conf.h"
+#include "node_info.h"
 
 static const char *const good = "[cluster]\n"
 				"vip = 10.10.0.100\n"

@@ -7,8 +7,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "../../init/unit.h"
-#include "../../init/unit_parse.h"
+#include "unit.h"
+#include "unit_parse.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -1,6 +1,8 @@
 /* A minimal unit-test harness: each test_*.c defines TEST functions and lists them in main() with
  * T_RUN. A test stops at its first failed check. The program prints one line per test and exits
- * non-zero when any failed; tests/unit/run adds the counts up. */
+ * non-zero when any failed; tests/unit/run adds the counts up. A test that cannot run here (no
+ * mount namespace, say) calls T_SKIP: it is counted as skipped, never as passed, and the summary
+ * line then reads "N passed, N failed, N skipped". */
 #ifndef EK_T_H
 #define EK_T_H
 
@@ -9,7 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
-static int t_failed_now, t_passed, t_failed;
+static int t_failed_now, t_skipped_now, t_passed, t_failed, t_skipped;
 
 #define TEST(name) static void name(void)
 
@@ -19,6 +21,16 @@ static int t_failed_now, t_passed, t_failed;
 		printf(__VA_ARGS__);                                                               \
 		printf("\n");                                                                      \
 		t_failed_now = 1;                                                                  \
+		return;                                                                            \
+	} while (0)
+
+/* Ends the test as skipped, saying why (printf-style). */
+#define T_SKIP(...)                                                                                \
+	do {                                                                                       \
+		printf("  skipped: ");                                                             \
+		printf(__VA_ARGS__);                                                               \
+		printf("\n");                                                                      \
+		t_skipped_now = 1;                                                                 \
 		return;                                                                            \
 	} while (0)
 
@@ -51,18 +63,25 @@ static int t_failed_now, t_passed, t_failed;
 
 #define T_RUN(fn)                                                                                  \
 	do {                                                                                       \
-		t_failed_now = 0;                                                                  \
+		t_failed_now = t_skipped_now = 0;                                                  \
 		fn();                                                                              \
 		if (t_failed_now) {                                                                \
 			t_failed++;                                                                \
 			printf("FAIL %s\n", #fn);                                                  \
+		} else if (t_skipped_now) {                                                        \
+			t_skipped++;                                                               \
+			printf("skip %s\n", #fn);                                                  \
 		} else {                                                                           \
 			t_passed++;                                                                \
 			printf("ok %s\n", #fn);                                                    \
 		}                                                                                  \
 	} while (0)
 
-#define T_END() (printf("%d passed, %d failed\n", t_passed, t_failed), t_failed ? 1 : 0)
+/* The summary line: ", N skipped" only when something was. */
+#define T_END()                                                                                    \
+	(t_skipped ? printf("%d passed, %d failed, %d skipped\n", t_passed, t_failed, t_skipped)       \
+		   : printf("%d passed, %d failed\n", t_passed, t_failed),                          \
+	 t_failed ? 1 : 0)
 
 /* A fresh temporary directory for a test; removed by t_rmtree. */
 static inline char *t_tmpdir(char *buf, size_t cap)

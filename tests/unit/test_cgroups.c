@@ -5,8 +5,8 @@
 #include <sys/stat.h>
 
 #include "t.h"
-#include "../../init/cgroups.h"
-#include "../../init/log.h"
+#include "cgroups.h"
+#include "log.h"
 
 static char base[64];
 static int logpipe[2];

@@ -1,7 +1,7 @@
 /* The kernel command line: ekinit.* options set fields, everything else is ignored, mistakes are
  * collected as problems (never fatal). */
 #include "t.h"
-#include "../../init/cmdline.h"
+#include "cmdline.h"
 
 static struct ek_cmdline c;
 

@@ -5,7 +5,7 @@
 #include <sys/wait.h>
 
 #include "t.h"
-#include "../../init/confdirs.h"
+#include "confdirs.h"
 
 struct seen {
 	int n;

@@ -8,10 +8,17 @@
 #include <sys/un.h>
 
 #include "t.h"
-#include "../../init/control.h"
-#include "../../init/log.h"
+#include "control.h"
+#include "log.h"
+#include "sys.h"
 
 static char base[64], sock[128];
+static double now; /* the clock control.c sees (ek_sys.now_ms): tests move it, nobody sleeps */
+
+static double fake_now_ms(void)
+{
+	return now;
+}
 static struct control ctl;
 static int epfd, calls;
 
@@ -151,6 +158,48 @@ TEST(test_too_many_clients_busy)
 	T_EQ_INT(free_slots(), EK_CONTROL_CLIENTS);
 }
 
+TEST(test_idle_clients_dropped_at_deadline)
+{
+	int fds[EK_CONTROL_CLIENTS];
+	char buf[64];
+	T_EQ_INT(control_expire(&ctl), -1); /* nobody waiting: no deadline */
+	for (int i = 0; i < EK_CONTROL_CLIENTS; i++) {
+		fds[i] = client();
+		T_ASSERT(fds[i] >= 0);
+		drive();
+		now += 10; /* they connect one after another */
+	}
+	T_EQ_INT(free_slots(), 0);
+	int late = client();
+	T_ASSERT(late >= 0);
+	drive();
+	ssize_t n = recv(late, buf, sizeof buf - 1, MSG_DONTWAIT);
+	close(late);
+	T_ASSERT(n > 0);
+	buf[n > 0 ? n : 0] = '\0';
+	T_EQ_STR(buf, "error\nbusy: too many clients");
+	/* Before the first deadline nobody is dropped, and the loop is told when to look again. */
+	now += EK_CONTROL_DEADLINE_MS - EK_CONTROL_CLIENTS * 10 - 1;
+	int left = control_expire(&ctl);
+	T_ASSERT(left > 0 && left <= 2);
+	T_EQ_INT(free_slots(), 0);
+	/* Past it, the first client is gone (it reads end of file) and the next one may come in. */
+	now += 2;
+	left = control_expire(&ctl);
+	T_EQ_INT(free_slots(), 1);
+	T_ASSERT(left > 0 && left <= 10);
+	T_EQ_INT(recv(fds[0], buf, sizeof buf, MSG_DONTWAIT), 0);
+	T_EQ_INT(recv(fds[1], buf, sizeof buf, MSG_DONTWAIT), -1);
+	now += EK_CONTROL_DEADLINE_MS;
+	T_EQ_INT(control_expire(&ctl), -1);
+	T_EQ_INT(free_slots(), EK_CONTROL_CLIENTS);
+	/* The 17th client is served. */
+	T_EQ_STR(ask("status", 6), "ok\n{\"verb\":\"status\",\"argc\":0,\"arg0\":\"\",\"ctx\":\"the-ctx\"}");
+	for (int i = 0; i < EK_CONTROL_CLIENTS; i++)
+		close(fds[i]);
+	drive();
+}
+
 TEST(test_socket_root_only_mode)
 {
 	struct stat s;
@@ -177,6 +226,8 @@ int main(void)
 	if (!t_tmpdir(base, sizeof base))
 		return 1;
 	snprintf(sock, sizeof sock, "%s/control", base);
+	ek_sys.now_ms = fake_now_ms;
+	now = 1000;
 	epfd = epoll_create1(EPOLL_CLOEXEC);
 	int r = control_open(&ctl, sock, epfd, handler, "the-ctx");
 	if (r < 0) {
@@ -189,6 +240,7 @@ int main(void)
 	T_RUN(test_malformed_requests);
 	T_RUN(test_silent_client_dropped);
 	T_RUN(test_too_many_clients_busy);
+	T_RUN(test_idle_clients_dropped_at_deadline);
 	T_RUN(test_socket_root_only_mode);
 	T_RUN(test_open_errors);
 	t_rmtree(base);

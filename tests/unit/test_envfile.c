@@ -2,7 +2,7 @@
 #include <errno.h>
 
 #include "t.h"
-#include "../../init/envfile.h"
+#include "envfile.h"
 
 static char dir[64];
 

@@ -8,9 +8,9 @@
 #include <sys/wait.h>
 
 #include "t.h"
-#include "../../init/fstab.h"
-#include "../../init/log.h"
-#include "../../init/sys.h"
+#include "fstab.h"
+#include "log.h"
+#include "sys.h"
 
 static char root[64], fstab[128], mountinfo[128];
 static int logpipe[2];

@@ -2,7 +2,7 @@
 #include <errno.h>
 
 #include "t.h"
-#include "../../init/hostname.h"
+#include "hostname.h"
 
 static char base[64], path[128];
 

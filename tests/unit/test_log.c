@@ -1,10 +1,12 @@
 /* The console log: line format, the ring of kept warnings, and carrying it across the re-exec. */
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
+#include <termios.h>
 #include <unistd.h>
 
 #include "t.h"
-#include "../../init/log.h"
+#include "log.h"
 
 static int logpipe[2];
 static char logbuf[8192];
@@ -73,6 +75,37 @@ TEST(test_ring_keeps_newest)
 	T_ASSERT(ek_log_problem_count() >= EK_WARN_KEEP + 5);
 }
 
+/* A stopped console (Ctrl-S on a serial line, a stalled UART): a pty whose output is suspended
+ * with tcflow(TCOOFF). Writing to it must not block PID 1; the lost lines are counted. SIGALRM
+ * (default action: the test program dies without its summary line) is the deadline. */
+TEST(test_stopped_console_never_blocks)
+{
+	int master = posix_openpt(O_RDWR | O_NOCTTY);
+	T_ASSERT(master >= 0 && grantpt(master) == 0 && unlockpt(master) == 0);
+	int slave = open(ptsname(master), O_RDWR | O_NOCTTY);
+	T_ASSERT(slave >= 0);
+	T_EQ_INT(tcflow(slave, TCOOFF), 0);
+	unsigned before = ek_log_console_dropped();
+	ek_log_set_fd(slave);
+	alarm(5);
+	for (int i = 0; i < 200; i++)
+		ek_info("line %d while the console is stopped", i);
+	alarm(0);
+	T_ASSERT(ek_log_console_dropped() >= before + 200);
+	/* The console flows again: lines arrive, led by a note of how many were lost. */
+	T_EQ_INT(tcflow(slave, TCOON), 0);
+	ek_info("after the stop");
+	char buf[4096];
+	int fl = fcntl(master, F_GETFL);
+	fcntl(master, F_SETFL, fl | O_NONBLOCK);
+	t_drain(master, buf, sizeof buf);
+	T_CONTAINS(buf, "console lines dropped");
+	T_CONTAINS(buf, "after the stop");
+	ek_log_set_fd(logpipe[1]);
+	close(slave);
+	close(master);
+}
+
 int main(void)
 {
 	if (pipe2(logpipe, O_NONBLOCK) < 0)
@@ -83,5 +116,6 @@ int main(void)
 	T_RUN(test_serialize_restore_round_trip);
 	T_RUN(test_restore_rejects_garbage);
 	T_RUN(test_ring_keeps_newest);
+	T_RUN(test_stopped_console_never_blocks);
 	return T_END();
 }

@@ -3,8 +3,8 @@
 #include <fcntl.h>
 
 #include "t.h"
-#include "../../init/log.h"
-#include "../../init/modules.h"
+#include "log.h"
+#include "modules.h"
 
 static char base[64];
 static int logpipe[2];

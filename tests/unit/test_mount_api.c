@@ -8,9 +8,9 @@
 #include <sys/wait.h>
 
 #include "t.h"
-#include "../../init/log.h"
-#include "../../init/mount_api.h"
-#include "../../init/sys.h"
+#include "log.h"
+#include "mount_api.h"
+#include "sys.h"
 
 static char base[64];
 

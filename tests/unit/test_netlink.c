@@ -12,8 +12,8 @@
 #include <sys/wait.h>
 
 #include "t.h"
-#include "../../init/netlink.h"
-#include "../../init/sys.h"
+#include "netlink.h"
+#include "sys.h"
 
 static char buf[EK_NL_BUFSIZE];
 

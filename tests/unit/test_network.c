@@ -6,9 +6,9 @@
 #include <sys/wait.h>
 
 #include "t.h"
-#include "../../init/log.h"
-#include "../../init/network.h"
-#include "../../init/nodeconf.h"
+#include "log.h"
+#include "network.h"
+#include "nodeconf.h"
 
 static char root[64], confpath[128];
 static int logpipe[2];

@@ -6,8 +6,8 @@
 #include <fcntl.h>
 
 #include "t.h"
-#include "../../init/log.h"
-#include "../../init/nodeconf.h"
+#include "log.h"
+#include "nodeconf.h"
 
 static char root[64], path[128];
 static int logpipe[2];

@@ -2,7 +2,7 @@
 #include <errno.h>
 
 #include "t.h"
-#include "../../common/proto.h"
+#include "proto.h"
 
 static struct ek_request req;
 static char err[160];

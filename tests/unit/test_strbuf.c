@@ -1,6 +1,6 @@
 /* strbuf: fixed buffers that truncate, flag it, and stay terminated; JSON strings always valid. */
 #include "t.h"
-#include "../../common/strbuf.h"
+#include "strbuf.h"
 
 TEST(test_puts_and_printf_fit)
 {

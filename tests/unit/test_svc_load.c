@@ -6,8 +6,8 @@
 #include <unistd.h>
 
 #include "t.h"
-#include "../../init/log.h"
-#include "../../init/svc.h"
+#include "log.h"
+#include "svc.h"
 
 static char dir[64];
 static int logpipe[2];
@@ -98,6 +98,32 @@ TEST(test_missing_unit_reported)
 	T_CONTAINS(logbuf, "ghost.service: no unit file found");
 }
 
+/* Read-only lookups (status, is-active) of names nobody wants: a template instance, a target, a
+ * unit that does not exist. Thousands of them must not grow the manager (each entry is ~32 KiB). */
+TEST(test_lookups_leave_no_trace)
+{
+	size_t before = m.n;
+	char name[64], err[300];
+	for (int i = 0; i < 3000; i++) {
+		snprintf(name, sizeof name, "tpl@%d.service", i);
+		struct svc *s = svcmgr_get(&m, name, err, sizeof err);
+		T_ASSERT(s != NULL);
+		T_EQ_STR(s->name, name);
+		T_EQ_INT(s->state, SVC_INACTIVE);
+		snprintf(name, sizeof name, "nothing-%d.target", i);
+		svcmgr_get(&m, name, err, sizeof err);
+		snprintf(name, sizeof name, "missing-%d.service", i);
+		T_ASSERT(svcmgr_get(&m, name, err, sizeof err) == NULL);
+		T_CONTAINS(err, "not-found");
+		T_ASSERT(svcmgr_get(&m, "lonely.service", err, sizeof err) != NULL);
+	}
+	T_EQ_INT(m.n, before);
+	/* A start is not a lookup: the unit joins the manager for good. */
+	T_EQ_INT(svcmgr_start(&m, "tpl@kept.service", err, sizeof err), 0);
+	T_EQ_INT(m.n, before + 1);
+	T_ASSERT(svcmgr_find(&m, "tpl@kept.service") != NULL);
+}
+
 int main(void)
 {
 	if (!t_tmpdir(dir, sizeof dir) || pipe2(logpipe, O_NONBLOCK) < 0)
@@ -112,6 +138,7 @@ int main(void)
 	unitfile("y.service", "After=z.service");
 	unitfile("z.service", "After=x.service");
 	unitfile("lonely.service", "");
+	unitfile("tpl@.service", "Description=instance %i");
 	unitfile("w.service", "Wants=ghost.service");
 	const char *names[] = {"a.service", "b.service", "c.service", "x.service", "y.service", "z.service", "w.service"};
 	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
@@ -124,6 +151,7 @@ int main(void)
 	T_RUN(test_order_resolution);
 	T_RUN(test_cycle_broken_deterministically);
 	T_RUN(test_missing_unit_reported);
+	T_RUN(test_lookups_leave_no_trace);
 	t_rmtree(dir);
 	return T_END();
 }

@@ -5,8 +5,8 @@
 #include <sys/stat.h>
 
 #include "t.h"
-#include "../../init/log.h"
-#include "../../init/sysctl.h"
+#include "log.h"
+#include "sysctl.h"
 
 static char root[64], psys[128];
 static int logpipe[2];

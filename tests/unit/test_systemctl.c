@@ -3,8 +3,8 @@
 #include <errno.h>
 
 #include "t.h"
-#include "../../ekctl/mapping.h"
-#include "../../ekctl/systemctl_args.h"
+#include "mapping.h"
+#include "systemctl_args.h"
 
 static struct sc_cmd c;
 static char err[400];

@@ -4,9 +4,9 @@
 #include <fcntl.h>
 
 #include "t.h"
-#include "../../init/log.h"
-#include "../../init/sys.h"
-#include "../../init/timeline.h"
+#include "log.h"
+#include "sys.h"
+#include "timeline.h"
 
 static double fake_now;
 static double fake_clock(void)

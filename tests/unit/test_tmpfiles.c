@@ -5,8 +5,8 @@
 #include <unistd.h>
 
 #include "t.h"
-#include "../../init/log.h"
-#include "../../init/tmpfiles.h"
+#include "log.h"
+#include "tmpfiles.h"
 
 static char dir[64], root[128];
 static int logpipe[2];
@@ -90,6 +90,31 @@ TEST(test_bad_lines_and_unsupported_types)
 	T_ASSERT(access(p, F_OK) < 0);
 }
 
+/* An existing path that is a symlink (planted by a service in /run, say) is never followed when
+ * modes and owners are set: the file it points to keeps its mode. */
+TEST(test_symlinks_not_followed)
+{
+	char target[300], tdir[300], link[300];
+	snprintf(target, sizeof target, "%s/outside-file", dir);
+	snprintf(tdir, sizeof tdir, "%s/outside-dir", dir);
+	t_write(target, "x");
+	chmod(target, 0644);
+	mkdir(tdir, 0755);
+	chmod(tdir, 0755);
+	apply_text("d /run 0755\n");
+	snprintf(link, sizeof link, "%s/run/evil", root);
+	T_EQ_INT(symlink(target, link), 0);
+	snprintf(link, sizeof link, "%s/run/evildir", root);
+	T_EQ_INT(symlink(tdir, link), 0);
+	struct ek_tmpfiles_result r = apply_text("f /run/evil 0600\nd /run/evildir 0700\n");
+	T_EQ_INT(r.failed, 2);
+	struct stat st;
+	T_EQ_INT(stat(target, &st), 0);
+	T_EQ_INT(st.st_mode & 07777, 0644);
+	T_EQ_INT(stat(tdir, &st), 0);
+	T_EQ_INT(st.st_mode & 07777, 0755);
+}
+
 int main(void)
 {
 	if (!t_tmpdir(dir, sizeof dir) || pipe2(logpipe, O_NONBLOCK) < 0)
@@ -100,6 +125,7 @@ int main(void)
 	T_RUN(test_directories_files_links);
 	T_RUN(test_existing_entries_kept_or_replaced);
 	T_RUN(test_bad_lines_and_unsupported_types);
+	T_RUN(test_symlinks_not_followed);
 	t_rmtree(dir);
 	return T_END();
 }

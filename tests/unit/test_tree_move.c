@@ -18,8 +18,8 @@
 #include <dirent.h>
 
 #include "t.h"
-#include "../../init/log.h"
-#include "../../init/tree_move.h"
+#include "log.h"
+#include "tree_move.h"
 
 static bool have_ns;
 
@@ -419,10 +419,8 @@ TEST(test_enospc_loses_nothing_and_moves_back)
 	struct fx f;
 	struct tree_move_stats st;
 	char errpath[512], p[300], q[300];
-	if (!have_ns) {
-		printf("  (no mount namespace: skipped)\n");
-		return;
-	}
+	if (!have_ns)
+		T_SKIP("no private mount namespace (needs root): tmpfs mounts of a set size");
 	static unsigned char big[200 * 1024];
 	pattern(big, sizeof big, 99);
 	fx_setup(&f, "16m", "64k");
@@ -482,10 +480,8 @@ TEST(test_enospc_in_second_chunk_refills_source)
 	struct fx f;
 	struct tree_move_stats st;
 	char errpath[512], p[300], q[300];
-	if (!have_ns) {
-		printf("  (no mount namespace: skipped)\n");
-		return;
-	}
+	if (!have_ns)
+		T_SKIP("no private mount namespace (needs root): tmpfs mounts of a set size");
 	size_t n = (size_t)40 << 20;
 	unsigned char *buf = malloc(n);
 	T_ASSERT(buf);
@@ -518,10 +514,8 @@ TEST(test_mount_point_recreated_empty)
 	struct fx f;
 	struct tree_move_stats st;
 	char errpath[512], p[300];
-	if (!have_ns) {
-		printf("  (no mount namespace: skipped)\n");
-		return;
-	}
+	if (!have_ns)
+		T_SKIP("no private mount namespace (needs root): tmpfs mounts of a set size");
 	fx_setup(&f, "16m", "16m");
 	if (t_failed_now) {
 		fx_teardown(&f);

@@ -6,10 +6,10 @@
 #include <sys/stat.h>
 
 #include "t.h"
-#include "../../init/unit.h"
-#include "../../init/unit_exec.h"
-#include "../../init/unit_parse.h"
-#include "../../init/unit_values.h"
+#include "unit.h"
+#include "unit_exec.h"
+#include "unit_parse.h"
+#include "unit_values.h"
 
 static char root[64], hi[128], lo[128];
 static const char *dirs[3];
@@ -185,6 +185,13 @@ TEST(test_defaults)
 	/* No ExecStart and no Type: a oneshot (only ExecStop given). */
 	T_EQ_INT(load_text("o.service", "[Service]\nExecStop=/bin/o\n", &u), 0);
 	T_EQ_INT(u.type, UNIT_TYPE_ONESHOT);
+	unit_free(&u);
+	/* A oneshot waits for as long as its work takes, unless it says otherwise (systemd's rule). */
+	T_EQ_INT(load_text("o.service", "[Service]\nType=oneshot\nExecStart=/bin/o\n", &u), 0);
+	T_ASSERT(u.timeout_start == UNIT_INFINITY);
+	unit_free(&u);
+	T_EQ_INT(load_text("o2.service", "[Service]\nType=oneshot\nExecStart=/bin/o\nTimeoutStartSec=5\n", &u), 0);
+	T_EQ_INT(u.timeout_start, 5000000);
 	unit_free(&u);
 }
 

@@ -3,7 +3,9 @@
 The runner puts the new process into a fresh cgroup v2 group first, so that `unshare --cgroup`
 makes that group the namespace's private cgroup root. PID 1's console (stdout and stderr) is read
 line by line and stamped with host time; tests wait for lines (or re-check `ekctl status --json`
-whenever a line arrives) with deadlines, never by sleeping. Commands run inside with nsenter."""
+whenever a line arrives) with deadlines, never by sleeping. Commands run inside with nsenter.
+With console="pty", PID 1's console is a pseudo-terminal instead of a pipe, which the test can
+stop as a stalled serial line would (stop_console: tcflow TCOOFF on it)."""
 
 import json
 import os
@@ -11,6 +13,7 @@ import re
 import select
 import signal
 import subprocess
+import termios
 import threading
 import time
 
@@ -35,7 +38,13 @@ def cgroup2_base():
 
 
 class NsInit:
-    def __init__(self, name, root, log_path):
+    def __init__(self, name, root, log_path, console="pipe"):
+        if console not in ("pipe", "pty"):
+            raise ValueError("console is pipe or pty, not %r" % console)
+        self.console = console
+        self.console_tty = None      # with console="pty": the path of PID 1's terminal
+        self._console_fd = None      # the master side (pty) or the pipe we read
+        self._stopped_fd = None      # the terminal, held open while its output is stopped
         self.name = name
         self.root = root
         self.log_path = log_path
@@ -66,11 +75,23 @@ class NsInit:
                "--propagation", "private", "sh", "-c", LAUNCH, "sh", self.root]
         env = {"container": "ekinit-ns", "PATH": PATH, "TERM": "dumb", "LANG": "C"}
         self.note("start: " + " ".join(cmd))
-        self.proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                                     stderr=subprocess.STDOUT, env=env, preexec_fn=enter_cgroup)
+        if self.console == "pty":
+            master, slave = os.openpty()
+            self.console_tty = os.ttyname(slave)
+            try:
+                self.proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=slave, stderr=slave,
+                                             env=env, preexec_fn=enter_cgroup)
+            finally:
+                os.close(slave)  # PID 1's copies are the only ones: their end is our EOF (EIO)
+            self._console_fd = master
+        else:
+            self.proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                         stderr=subprocess.STDOUT, env=env, preexec_fn=enter_cgroup)
+            self._console_fd = self.proc.stdout.fileno()
         threading.Thread(target=self._reader, daemon=True).start()
-        # The first console line comes from ekinit itself, so PID 1 exists by then.
-        self.expect(r"ekinit", timeout)
+        # The first console line comes from ekinit itself, so PID 1 exists by then (anchored: an
+        # error from mount or chroot may name a path that contains "ekinit").
+        self.expect(r"^ekinit: ", timeout)
         self.hostpid = self._find_pid1()
         self.note("PID 1 is host pid %d" % self.hostpid)
         return self
@@ -84,9 +105,22 @@ class NsInit:
         raise NsError("unshare (pid %d) has no child" % self.proc.pid)
 
     def _reader(self):
-        for raw in iter(self.proc.stdout.readline, b""):
-            text = raw.decode("utf-8", "replace").rstrip("\n")
-            self._add(text)
+        buf = b""
+        while True:
+            try:
+                chunk = os.read(self._console_fd, 65536)
+            except OSError:  # EIO: a pty whose other side is closed everywhere
+                chunk = b""
+            if not chunk:
+                break
+            buf += chunk
+            while b"\n" in buf:
+                raw, buf = buf.split(b"\n", 1)
+                self._add(raw.decode("utf-8", "replace").rstrip("\r"))
+        if buf:
+            self._add(buf.decode("utf-8", "replace").rstrip("\r"))
+        if self.console == "pty":
+            os.close(self._console_fd)
         self.proc.wait()
         with self.cond:
             self.exited = True
@@ -98,19 +132,48 @@ class NsInit:
         with self.cond:
             self.lines.append((t, text))
             self.cond.notify_all()
-        if self.log:
-            self.log.write("[%9.3f] %s%s\n" % (t, prefix, text))
+        log = self.log
+        if log:
+            try:
+                log.write("[%9.3f] %s%s\n" % (t, prefix, text))
+            except ValueError:
+                pass  # closed in teardown while a late line arrived
 
     def note(self, text):
         """A harness line in the log (not a console line)."""
         if self.log:
             self.log.write("[%9.3f] ## %s\n" % (time.monotonic() - self.t0, text))
 
+    def stop_console(self):
+        """Stops output on PID 1's console terminal (tcflow TCOOFF, what Ctrl-S or a stalled UART
+        does): a blocking write to it then waits until resume_console()."""
+        if self.console != "pty":
+            raise NsError("stop_console needs boot(console='pty')")
+        if self._stopped_fd is None:
+            self._stopped_fd = os.open(self.console_tty, os.O_RDWR | os.O_NOCTTY)
+        termios.tcflow(self._stopped_fd, termios.TCOOFF)
+        self.note("console output stopped (tcflow TCOOFF on %s)" % self.console_tty)
+
+    def console_flow(self, on):
+        """Restarts (on) or stops PID 1's pty console output."""
+        if on:
+            self.resume_console()
+        else:
+            self.stop_console()
+
+    def resume_console(self):
+        if self._stopped_fd is not None:
+            termios.tcflow(self._stopped_fd, termios.TCOON)
+            os.close(self._stopped_fd)
+            self._stopped_fd = None
+            self.note("console output resumed (tcflow TCOON)")
+
     def alive(self):
         return self.proc is not None and self.proc.poll() is None
 
     def kill(self):
         """Ends the namespace whatever state it is in and removes its cgroup."""
+        self.resume_console()
         if self.alive():
             if self.hostpid:
                 try:

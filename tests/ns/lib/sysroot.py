@@ -1,6 +1,6 @@
-"""The namespace tier's sysroot: busybox, ekinit, ekctl (and its names), notify-send, their
-shared libraries. Built once into build/ns/ROOT; each scenario runs on its own copy with its
-unit files under /etc/ekinit/system and /etc/ekinit/enabled."""
+"""The namespace tier's sysroot: busybox, ekinit, ekctl (and its names), the test helpers
+notify-send and soak-load, their shared libraries. Built once into build/ns/ROOT; each scenario
+runs on its own copy with its unit files under /etc/ekinit/system and /etc/ekinit/enabled."""
 
 import glob
 import os
@@ -66,9 +66,10 @@ def link(root, dest, target):
     os.symlink(target, path)
 
 
-def build_notify_send(cc="cc"):
-    out = os.path.join(BUILD, "notify-send")
-    src = os.path.join(NS, "notify-send.c")
+def build_tool(name, cc="cc"):
+    """A test helper program from tests/ns/NAME.c (plain libc), rebuilt when its source changed."""
+    out = os.path.join(BUILD, name)
+    src = os.path.join(NS, name + ".c")
     if not os.path.exists(out) or os.path.getmtime(out) < os.path.getmtime(src):
         subprocess.run([cc] + CFLAGS + ["-o", out, src], check=True)
     return out
@@ -77,12 +78,13 @@ def build_notify_send(cc="cc"):
 def build_base(ekinit, ekctl):
     """(Re)builds build/ns/ROOT; returns its path."""
     os.makedirs(BUILD, exist_ok=True)
-    notify = build_notify_send()
+    tools = [build_tool("notify-send"), build_tool("soak-load")]
     tmp = tempfile.mkdtemp(prefix="ROOT.", dir=BUILD)
     for d in ("bin", "sbin", "usr/bin", "usr/sbin", "etc/ekinit/system", "proc", "sys", "dev", "run",
               "tmp", "var/tmp", "root"):
         os.makedirs(os.path.join(tmp, d), exist_ok=True)
     os.chmod(os.path.join(tmp, "tmp"), 0o1777)
+    os.chmod(tmp, 0o755)  # mkdtemp makes it 0700: services with User= must reach their programs
     bb = find_busybox()
     install(bb, tmp, "/bin/busybox", 0o755)
     applets = subprocess.run([bb, "--list-full"], stdout=subprocess.PIPE, text=True, check=True).stdout
@@ -93,8 +95,9 @@ def build_base(ekinit, ekctl):
     install(ekctl, tmp, "/sbin/ekctl", 0o755)
     for name in ("/bin/systemctl", "/sbin/reboot", "/sbin/poweroff", "/sbin/halt"):
         link(tmp, name, "/sbin/ekctl")
-    install(notify, tmp, "/usr/bin/notify-send", 0o755)
-    for binary in (ekinit, ekctl, notify):
+    for tool in tools:
+        install(tool, tmp, "/usr/bin/" + os.path.basename(tool), 0o755)
+    for binary in [ekinit, ekctl] + tools:
         for lib in libs_of(binary):
             install(lib, tmp, lib)
     with open(os.path.join(tmp, "etc/passwd"), "w") as f:

@@ -48,6 +48,15 @@ def run(t):
     sc(0, "disable", "--now", "sc-off")
     sc(1, "is-enabled", "sc-off", out="disabled")
     sc(0, "daemon-reload")
+    # A reload must change what runs: a new ExecStart= in sc-off's file, then a start.
+    ns.run(["/bin/sh", "-c", "cat > /etc/ekinit/system/sc-off.service"], check=True,
+           input="[Service]\nExecStart=/bin/sh -c 'echo \"mark: sc-off reloaded\" >/proc/1/fd/1; exec sleep 100000'\n")
+    since = len(ns.lines)
+    t.check(not ns.seen(r"mark: sc-off reloaded"), "the new definition ran before the reload")
+    sc(0, "daemon-reload")
+    sc(0, "start", "sc-off")
+    mark(ns, "sc-off reloaded", 10, since)
+    sc(0, "stop", "sc-off")
     p = sc(0, "list-units", "--type=service", "--no-pager")
     t.check("sc-on.service" in p.stdout, "list-units: %r" % p.stdout)
     sc(0, "--no-pager")

@@ -1,0 +1,1238 @@
+/* The service state machine: starting in dependency order, readiness, exits, restarts with backoff
+ * and start limits, stopping (ExecStop, KillSignal, TimeoutStopSec, SIGKILL), and shutdown in
+ * reverse order. Driven by svcmgr_dispatch (time passing, dependencies changing),
+ * svcmgr_child_exited and notify messages; nothing here waits. */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <glob.h>
+#include <grp.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/inotify.h>
+#include <sys/epoll.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "svc_internal.h"
+#include "sys.h"
+
+#define PROBE_INTERVAL_MS 250
+#define KILL_GRACE_MS 5000
+#define BACKOFF_MAX_MS 30000.0
+
+static const char *const state_names[] = {
+	[SVC_INACTIVE] = "inactive", [SVC_WAITING] = "waiting",       [SVC_STARTING] = "starting",
+	[SVC_RUNNING] = "running",   [SVC_EXITED] = "exited",         [SVC_STOPPING] = "stopping",
+	[SVC_RESTARTING] = "restarting", [SVC_FAILED] = "failed",     [SVC_SKIPPED] = "skipped",
+};
+
+const char *svc_state_name(enum svc_state st)
+{
+	return (unsigned)st <= SVC_SKIPPED ? state_names[st] : "?";
+}
+
+const char *svc_active_word(const struct svc *s)
+{
+	switch (s->state) {
+	case SVC_RUNNING:
+		return "active";
+	case SVC_EXITED:
+		return s->loaded && s->u.remain_after_exit ? "active" : "inactive";
+	case SVC_STARTING:
+	case SVC_RESTARTING:
+		return "activating";
+	case SVC_WAITING:
+		/* a queued start: what a client polling after `start` must see */
+		return s->wanted ? "activating" : "inactive";
+	case SVC_STOPPING:
+		return "deactivating";
+	case SVC_FAILED:
+		return "failed";
+	default:
+		return "inactive";
+	}
+}
+
+void svc_set_state(struct svcmgr *m, struct svc *s, enum svc_state st, const char *fmt, ...)
+{
+	(void)m;
+	char why[sizeof s->why];
+	s->state = st;
+	s->since_ms = ek_sys.now_ms();
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(why, sizeof why, fmt, ap); /* fmt's arguments may be s->why itself */
+	va_end(ap);
+	memcpy(s->why, why, sizeof why);
+}
+
+static double ms(uint64_t usec)
+{
+	return usec == UNIT_INFINITY ? 0 : (double)usec / 1000.0;
+}
+
+static void release_main_pidfd(struct svcmgr *m, struct svc *s)
+{
+	if (s->main_pidfd >= 0) {
+		epoll_ctl(m->epfd, EPOLL_CTL_DEL, s->main_pidfd, NULL);
+		close(s->main_pidfd);
+		s->main_pidfd = -1;
+	}
+}
+
+/* A main process named by the service (MAINPID=, PIDFile=) rather than forked by PID 1. */
+static void adopt_main(struct svcmgr *m, struct svc *s, pid_t pid)
+{
+	release_main_pidfd(m, s);
+	s->main_pid = pid;
+	int fd = (int)syscall(SYS_pidfd_open, pid, 0);
+	if (fd < 0) {
+		ek_debug("%s: pidfd_open(%d): %s", s->name, (int)pid, strerror(errno));
+		return;
+	}
+	fcntl(fd, F_SETFD, FD_CLOEXEC);
+	s->main_pidfd = fd;
+	if (svc_epoll_add(m, fd, SVC_EPOLL_TAG_PIDFD | (unsigned long long)(s - m->v)) < 0)
+		ek_debug("%s: watching pid %d: %s", s->name, (int)pid, strerror(errno));
+}
+
+/* Signals the main process; through its pidfd when there is one, so a reused PID is never hit. */
+static void kill_main(struct svc *s, int sig)
+{
+	if (s->main_pid <= 0)
+		return;
+	if (s->main_pidfd >= 0)
+		syscall(SYS_pidfd_send_signal, s->main_pidfd, sig, NULL, 0);
+	else
+		ek_sys.kill(s->main_pid, sig);
+}
+
+/* "Settled" for ordering: nothing more will happen to it without a new request. */
+static bool settled(const struct svc *d)
+{
+	return d->state == SVC_RUNNING || d->state == SVC_EXITED || d->state == SVC_FAILED ||
+	       d->state == SVC_SKIPPED || d->state == SVC_INACTIVE;
+}
+
+static bool up(const struct svc *d)
+{
+	return d->state == SVC_RUNNING || d->state == SVC_EXITED || d->state == SVC_SKIPPED;
+}
+
+static bool deps_ready(struct svcmgr *m, struct svc *s)
+{
+	for (size_t i = 0; i < s->nrequires; i++) {
+		struct svc *d = &m->v[s->requires[i]];
+		if (d->state == SVC_FAILED) {
+			snprintf(s->why, sizeof s->why, "waiting: requires %s, which failed", d->name);
+			return false;
+		}
+		if (!up(d)) {
+			snprintf(s->why, sizeof s->why, "waiting for %s (required)", d->name);
+			return false;
+		}
+	}
+	for (size_t i = 0; i < s->nafter; i++) {
+		struct svc *d = &m->v[s->after[i]];
+		if (d->wanted && !settled(d)) {
+			snprintf(s->why, sizeof s->why, "waiting for %s (ordered after it)", d->name);
+			return false;
+		}
+	}
+	return true;
+}
+
+static bool cond_holds(const struct unit_cond *c)
+{
+	struct stat st;
+	bool r = false;
+	switch (c->kind) {
+	case UNIT_COND_PATH_EXISTS:
+		r = access(c->path, F_OK) == 0;
+		break;
+	case UNIT_COND_PATH_EXISTS_GLOB: {
+		glob_t g;
+		r = glob(c->path, GLOB_NOSORT, NULL, &g) == 0;
+		if (r)
+			globfree(&g);
+		break;
+	}
+	case UNIT_COND_PATH_IS_DIRECTORY:
+		r = stat(c->path, &st) == 0 && S_ISDIR(st.st_mode);
+		break;
+	case UNIT_COND_PATH_IS_SYMBOLIC_LINK:
+		r = lstat(c->path, &st) == 0 && S_ISLNK(st.st_mode);
+		break;
+	case UNIT_COND_PATH_IS_MOUNT_POINT: {
+		struct stat parent;
+		char up_path[4200];
+		snprintf(up_path, sizeof up_path, "%s/..", c->path);
+		r = stat(c->path, &st) == 0 && stat(up_path, &parent) == 0 &&
+		    (st.st_dev != parent.st_dev || st.st_ino == parent.st_ino);
+		break;
+	}
+	case UNIT_COND_PATH_IS_READ_WRITE:
+		r = access(c->path, W_OK) == 0;
+		break;
+	case UNIT_COND_DIRECTORY_NOT_EMPTY: {
+		glob_t g;
+		char pat[4200];
+		snprintf(pat, sizeof pat, "%s/*", c->path);
+		r = glob(pat, GLOB_NOSORT, NULL, &g) == 0;
+		if (r)
+			globfree(&g);
+		break;
+	}
+	case UNIT_COND_FILE_NOT_EMPTY:
+		r = stat(c->path, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0;
+		break;
+	case UNIT_COND_FILE_IS_EXECUTABLE:
+		r = stat(c->path, &st) == 0 && S_ISREG(st.st_mode) && access(c->path, X_OK) == 0;
+		break;
+	}
+	return c->negate ? !r : r;
+}
+
+/* Returns 0 when the unit may start, 1 when a condition says skip, -1 when an assertion failed. */
+static int check_conditions(struct svc *s)
+{
+	bool any_trigger = false, trigger_ok = false;
+	for (size_t i = 0; i < s->u.conds.n; i++) {
+		const struct unit_cond *c = &s->u.conds.v[i];
+		bool ok = cond_holds(c);
+		if (c->trigger) {
+			any_trigger = true;
+			trigger_ok |= ok;
+			continue;
+		}
+		if (!ok) {
+			snprintf(s->why, sizeof s->why, "%s failed for %s%s", c->assert ? "assertion" : "condition",
+				 c->negate ? "!" : "", c->path);
+			return c->assert ? -1 : 1;
+		}
+	}
+	if (any_trigger && !trigger_ok) {
+		snprintf(s->why, sizeof s->why, "none of the triggering conditions holds");
+		return 1;
+	}
+	return 0;
+}
+
+static void watch_for(struct svcmgr *m, const char *path);
+
+static void run_next(struct svcmgr *m, struct svc *s);
+static void begin_stop(struct svcmgr *m, struct svc *s, bool ended);
+
+/* The run ended badly (or by itself): record how, then stop what is left of it. */
+static void end_run(struct svcmgr *m, struct svc *s, enum svc_result r)
+{
+	s->result = r;
+	begin_stop(m, s, true);
+}
+
+static void spawn_or_fail(struct svcmgr *m, struct svc *s, const struct unit_exec *cmd, bool main_process)
+{
+	char err[200] = "";
+	pid_t pid = svc_spawn(m, s, cmd, main_process, err, sizeof err);
+	if (pid < 0) {
+		ek_err("%s: %s", s->name, err);
+		snprintf(s->why, sizeof s->why, "cannot start %s: %s", cmd->path, err);
+		end_run(m, s, SVC_R_FAILED);
+		return;
+	}
+	if (main_process)
+		s->main_pid = pid;
+	else
+		s->ctl_pid = pid;
+	svc_log_note(m, s, "started %s (pid %d)", cmd->path, (int)pid);
+}
+
+/* RuntimeDirectory= belongs to the service's User=/Group= with exactly RuntimeDirectoryMode=
+ * (not reduced by PID 1's umask). /run is PID 1's own tmpfs, so none of this can hang on a remote
+ * file system; the directory is opened without following a symlink before it is changed. */
+static void make_runtime_dir(struct svc *s, const char *p)
+{
+	uid_t uid = 0;
+	gid_t gid = 0;
+	if (s->u.user) {
+		struct passwd *pw = getpwnam(s->u.user);
+		if (!pw) {
+			ek_warn("%s: RuntimeDirectory %s: no user %s (left to root)", s->name, p, s->u.user);
+		} else {
+			uid = pw->pw_uid;
+			gid = pw->pw_gid;
+		}
+	}
+	if (s->u.group) {
+		struct group *gr = getgrnam(s->u.group);
+		if (gr)
+			gid = gr->gr_gid;
+		else
+			ek_warn("%s: RuntimeDirectory %s: no group %s", s->name, p, s->u.group);
+	}
+	if (mkdir(p, 0700) < 0 && errno != EEXIST) {
+		ek_warn("%s: RuntimeDirectory %s: %s", s->name, p, strerror(errno));
+		return;
+	}
+	int fd = open(p, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0 || fchown(fd, uid, gid) < 0 || fchmod(fd, s->u.runtime_directory_mode & 07777) < 0)
+		ek_warn("%s: RuntimeDirectory %s: %s", s->name, p, strerror(errno));
+	if (fd >= 0)
+		close(fd);
+}
+
+/* Removes what is under dirfd/name without following a symlink anywhere (the service may have
+ * left symlinks to anywhere); depth-bounded. */
+static void remove_tree_at(int parent, const char *name, int depth)
+{
+	if (unlinkat(parent, name, 0) == 0 || errno == ENOENT)
+		return;
+	int fd = openat(parent, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0 || depth > 32) {
+		if (fd >= 0)
+			close(fd);
+		return;
+	}
+	DIR *d = fdopendir(fd);
+	if (!d) {
+		close(fd);
+		return;
+	}
+	struct dirent *de;
+	while ((de = readdir(d)))
+		if (strcmp(de->d_name, ".") && strcmp(de->d_name, ".."))
+			remove_tree_at(dirfd(d), de->d_name, depth + 1);
+	closedir(d);
+	unlinkat(parent, name, AT_REMOVEDIR);
+}
+
+/* RuntimeDirectoryPreserve=no (the default): the directory goes when the service stops. */
+static void remove_runtime_dirs(struct svc *s, bool restarting)
+{
+	if (s->u.runtime_directory_preserve == UNIT_PRESERVE_YES ||
+	    (restarting && s->u.runtime_directory_preserve == UNIT_PRESERVE_RESTART))
+		return;
+	int run = open("/run", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (run < 0)
+		return;
+	for (size_t i = 0; i < s->u.runtime_directory.n; i++)
+		remove_tree_at(run, s->u.runtime_directory.v[i], 0);
+	close(run);
+}
+
+static void make_dirs(struct svc *s)
+{
+	for (size_t i = 0; i < s->u.runtime_directory.n; i++) {
+		char p[512];
+		snprintf(p, sizeof p, "/run/%s", s->u.runtime_directory.v[i]);
+		make_runtime_dir(s, p);
+	}
+	for (size_t i = 0; i < s->u.state_directory.n; i++) {
+		char p[512];
+		snprintf(p, sizeof p, "/var/lib/%s", s->u.state_directory.v[i]);
+		mkdir("/var/lib", 0755);
+		if (mkdir(p, 0755) < 0 && errno != EEXIST)
+			ek_warn("%s: StateDirectory %s: %s", s->name, p, strerror(errno));
+	}
+}
+
+static void begin_start(struct svcmgr *m, struct svc *s)
+{
+	double now = ek_sys.now_ms();
+	/* A new run: a definition daemon-reload kept waiting takes over now. */
+	svc_apply_next_def(m, s);
+	/* StartLimitBurst within StartLimitIntervalSec. */
+	if (s->u.start_limit_interval != UNIT_INFINITY &&
+	    start_limit_hit(&s->start_limit, now, ms(s->u.start_limit_interval), s->u.start_limit_burst)) {
+		svc_set_state(m, s, SVC_FAILED, "start limit hit: %u starts within %.0f s", s->start_limit.count,
+			      ms(s->u.start_limit_interval) / 1000.0);
+		ek_err("%s failed: %s", s->name, s->why);
+		svc_log_echo_tail(m, s, 5);
+		return;
+	}
+	int r = svc_cgroup_create(m, s);
+	if (r < 0)
+		ek_warn("%s: cgroup: %s (it runs in PID 1's group)", s->name, strerror(-r));
+	if (s->u.tasks_max_set && !s->u.tasks_max_percent && s->u.tasks_max != UNIT_INFINITY) {
+		char path[600], v[32];
+		svc_cgroup_path(m, s, path, sizeof path - 16);
+		strcat(path, "/pids.max");
+		snprintf(v, sizeof v, "%llu", (unsigned long long)s->u.tasks_max);
+		int fd = open(path, O_WRONLY | O_CLOEXEC);
+		if (fd >= 0) {
+			if (write(fd, v, strlen(v)) < 0)
+				ek_debug("%s: pids.max: %s", s->name, strerror(errno));
+			close(fd);
+		}
+	}
+	svc_log_open(m, s);
+	make_dirs(s);
+	s->ready = false;
+	s->main_pid = s->ctl_pid = s->probe_pid = 0;
+	s->exec_idx = 0;
+	s->start_ms = now;
+	s->ready_ms = 0;
+	s->stop_requested = false;
+	s->stop_reason[0] = '\0';
+	s->echoed = 0;
+	s->deadline_ms = s->u.timeout_start == UNIT_INFINITY ? 0 : now + ms(s->u.timeout_start);
+	s->probe_at_ms = 0;
+	svc_set_state(m, s, SVC_STARTING, "starting");
+	s->phase = PH_PRE;
+	run_next(m, s);
+}
+
+static void became_ready(struct svcmgr *m, struct svc *s)
+{
+	s->ready = true;
+	if (s->u.ready_probe.kind != UNIT_PROBE_NONE && s->probe_at_ms >= 0) {
+		/* The type's readiness is there; the probe has the last word. */
+		s->phase = PH_READY_WAIT;
+		s->probe_at_ms = ek_sys.now_ms();
+		snprintf(s->why, sizeof s->why, "waiting for its ReadyProbe");
+		return;
+	}
+	s->phase = PH_POST;
+	s->exec_idx = 0;
+	run_next(m, s);
+}
+
+static void run_next(struct svcmgr *m, struct svc *s)
+{
+	const struct unit_exec_list *pre = &s->u.exec[UNIT_EXEC_START_PRE];
+	const struct unit_exec_list *start = &s->u.exec[UNIT_EXEC_START];
+	const struct unit_exec_list *post = &s->u.exec[UNIT_EXEC_START_POST];
+	switch (s->phase) {
+	case PH_PRE:
+		if (s->exec_idx < pre->n) {
+			spawn_or_fail(m, s, &pre->v[s->exec_idx], false);
+			return;
+		}
+		s->phase = PH_START;
+		s->exec_idx = 0;
+		/* fall through */
+	case PH_START:
+		if (s->u.type == UNIT_TYPE_ONESHOT) {
+			if (s->exec_idx < start->n) {
+				spawn_or_fail(m, s, &start->v[s->exec_idx], true);
+				return;
+			}
+			s->main_pid = 0;
+			became_ready(m, s);
+			return;
+		}
+		if (start->n == 0) {
+			snprintf(s->why, sizeof s->why, "no ExecStart=");
+			end_run(m, s, SVC_R_FAILED);
+			return;
+		}
+		spawn_or_fail(m, s, &start->v[0], true);
+		if (s->state != SVC_STARTING)
+			return;
+		s->phase = PH_READY_WAIT;
+		if (s->u.type == UNIT_TYPE_SIMPLE || s->u.type == UNIT_TYPE_EXEC)
+			became_ready(m, s);
+		else
+			snprintf(s->why, sizeof s->why, "%s",
+				 s->u.type == UNIT_TYPE_NOTIFY ? "waiting for READY=1" : "waiting for the daemon to fork");
+		return;
+	case PH_POST:
+		if (s->exec_idx < post->n) {
+			spawn_or_fail(m, s, &post->v[s->exec_idx], false);
+			return;
+		}
+		s->deadline_ms = 0;
+		s->ready_ms = ek_sys.now_ms();
+		s->backoff = s->backoff ? s->backoff : 0;
+		if (s->u.type == UNIT_TYPE_ONESHOT && s->main_pid == 0) {
+			svc_set_state(m, s, SVC_EXITED, "finished successfully");
+			ek_info("finished %s (%.0f ms)", s->name, s->ready_ms - s->start_ms);
+		} else {
+			svc_set_state(m, s, SVC_RUNNING, "ready");
+			ek_info("started %s (%.0f ms)", s->name, s->ready_ms - s->start_ms);
+		}
+		return;
+	default:
+		return;
+	}
+}
+
+static bool clean_exit(const struct svc *s, int status)
+{
+	if (WIFEXITED(status))
+		return WEXITSTATUS(status) == 0 || unit_status_has_code(&s->u.success_status, WEXITSTATUS(status));
+	if (WIFSIGNALED(status)) {
+		int sig = WTERMSIG(status);
+		return sig == SIGHUP || sig == SIGINT || sig == SIGTERM || sig == SIGPIPE ||
+		       unit_status_has_signal(&s->u.success_status, sig);
+	}
+	return false;
+}
+
+static void describe(int status, char *out, size_t cap)
+{
+	if (WIFEXITED(status)) {
+		int c = WEXITSTATUS(status);
+		snprintf(out, cap, "exit status %d%s", c, c == 203 ? " (could not execute)" : c == 200 ? " (set-up failed)" : "");
+	} else if (WIFSIGNALED(status))
+		snprintf(out, cap, "killed by signal %d (%s)", WTERMSIG(status), strsignal(WTERMSIG(status)));
+	else
+		snprintf(out, cap, "status %#x", status);
+}
+
+static bool should_restart(const struct svc *s, bool clean, int status, bool timeout)
+{
+	if (s->stop_requested || s->restart_requested)
+		return false;
+	if (WIFEXITED(status) && unit_status_has_code(&s->u.restart_prevent, WEXITSTATUS(status)))
+		return false;
+	if (WIFSIGNALED(status) && unit_status_has_signal(&s->u.restart_prevent, WTERMSIG(status)))
+		return false;
+	bool sig = WIFSIGNALED(status) && !clean && !timeout;
+	switch (s->u.restart) {
+	case UNIT_RESTART_ALWAYS:
+		return true;
+	case UNIT_RESTART_ON_SUCCESS:
+		return clean && !timeout;
+	case UNIT_RESTART_ON_FAILURE:
+		return !clean || timeout;
+	case UNIT_RESTART_ON_ABNORMAL:
+		return sig || timeout;
+	case UNIT_RESTART_ON_ABORT:
+		return sig;
+	case UNIT_RESTART_ON_WATCHDOG:
+	case UNIT_RESTART_NO:
+	default:
+		return false;
+	}
+}
+
+/* The end of a stop: decide between inactive, failed, restarting, or starting again on request. */
+static void finish_stop(struct svcmgr *m, struct svc *s)
+{
+	int status = s->last_status;
+	bool timeout = s->result == SVC_R_TIMEOUT;
+	bool failed = !s->stop_requested && s->result != SVC_R_OK;
+	char desc[96];
+	describe(status, desc, sizeof desc);
+	release_main_pidfd(m, s);
+	s->main_pid = s->ctl_pid = s->probe_pid = 0;
+	s->deadline_ms = 0;
+	bool again = !s->stop_requested && !s->restart_requested && should_restart(s, !failed, status, timeout) &&
+		     !m->shutting_down;
+	remove_runtime_dirs(s, again || (s->restart_requested && !m->shutting_down));
+	if (again) {
+		/* Exponential backoff from RestartSec, reset after a run that lasted. */
+		double delay = ms(s->u.restart_sec);
+		if (delay < 100)
+			delay = 100;
+		for (unsigned i = 0; i < s->backoff && delay < BACKOFF_MAX_MS; i++)
+			delay *= 2;
+		if (delay > BACKOFF_MAX_MS)
+			delay = BACKOFF_MAX_MS;
+		s->backoff++;
+		s->restarts++;
+		char why[sizeof s->why];
+		snprintf(why, sizeof why, "%s", s->why);
+		svc_set_state(m, s, SVC_RESTARTING, "%s; restarting in %.1f s", why, delay / 1000.0);
+		s->deadline_ms = ek_sys.now_ms() + delay;
+		ek_warn("%s: %s", s->name, s->why);
+		return;
+	}
+	if (s->restart_requested && !m->shutting_down) {
+		s->restart_requested = false;
+		ek_info("stopped %s (restarting)", s->name);
+		begin_start(m, s);
+		return;
+	}
+	if (failed && !s->stop_requested) {
+		char why[sizeof s->why];
+		snprintf(why, sizeof why, "%s", s->why);
+		svc_set_state(m, s, SVC_FAILED, "%s", why);
+		ek_err("%s failed: %s", s->name, s->why);
+		svc_log_echo_tail(m, s, 5);
+	} else if (s->u.type == UNIT_TYPE_ONESHOT && !s->stop_requested && s->u.remain_after_exit) {
+		svc_set_state(m, s, SVC_EXITED, "finished successfully");
+	} else {
+		if (s->stop_requested && s->stop_reason[0])
+			svc_set_state(m, s, SVC_INACTIVE, "%s", s->stop_reason);
+		else
+			svc_set_state(m, s, SVC_INACTIVE, s->stop_requested ? "stopped" : "exited (%s)", desc);
+		s->stop_reason[0] = '\0';
+		ek_info("stopped %s (%s)", s->name, s->stop_requested ? "on request" : desc);
+	}
+	s->phase = PH_NONE;
+}
+
+static void stop_post(struct svcmgr *m, struct svc *s)
+{
+	const struct unit_exec_list *l = &s->u.exec[UNIT_EXEC_STOP_POST];
+	if (s->phase != PH_STOP_POST) {
+		s->phase = PH_STOP_POST;
+		s->exec_idx = 0;
+	}
+	if (s->exec_idx < l->n) {
+		char err[200];
+		pid_t pid = svc_spawn(m, s, &l->v[s->exec_idx], false, err, sizeof err);
+		if (pid > 0) {
+			s->ctl_pid = pid;
+			return;
+		}
+		ek_warn("%s: ExecStopPost: %s", s->name, err);
+	}
+	/* Keep the exit reason: finish_stop reads the phase that ended the service. */
+	s->phase = PH_STOP_POST;
+	finish_stop(m, s);
+}
+
+static void send_kill(struct svcmgr *m, struct svc *s)
+{
+	s->phase = PH_SIGTERM;
+	s->deadline_ms = ek_sys.now_ms() + (s->u.timeout_stop == UNIT_INFINITY ? 0 : ms(s->u.timeout_stop));
+	if (s->u.timeout_stop == UNIT_INFINITY)
+		s->deadline_ms = 0;
+	switch (s->u.kill_mode) {
+	case UNIT_KILL_CONTROL_GROUP:
+		svc_cgroup_signal(m, s, s->u.kill_signal);
+		/* Also by pid: a process forked a moment ago may not be listed in the cgroup yet. */
+		if (s->main_pid > 0) {
+			kill_main(s, s->u.kill_signal);
+			kill_main(s, SIGCONT);
+		}
+		break;
+	case UNIT_KILL_MIXED:
+	case UNIT_KILL_PROCESS:
+		if (s->main_pid > 0) {
+			kill_main(s, s->u.kill_signal);
+			kill_main(s, SIGCONT);
+		}
+		break;
+	case UNIT_KILL_NONE:
+		break;
+	}
+	if (s->ctl_pid > 0)
+		ek_sys.kill(s->ctl_pid, s->u.kill_signal);
+}
+
+/* Everything the stop waits for is gone? */
+static bool stop_done(struct svcmgr *m, struct svc *s)
+{
+	if (s->main_pid > 0 || s->ctl_pid > 0)
+		return false;
+	if (s->u.kill_mode == UNIT_KILL_PROCESS || s->u.kill_mode == UNIT_KILL_NONE)
+		return true;
+	return svc_cgroup_empty(m, s);
+}
+
+/* ended: the service stopped by itself (or failed to start); otherwise someone asked. */
+static void begin_stop(struct svcmgr *m, struct svc *s, bool ended)
+{
+	if (!ended) {
+		s->stop_requested = true;
+		s->result = SVC_R_OK;
+	}
+	if (s->state == SVC_WAITING || s->state == SVC_RESTARTING) {
+		s->deadline_ms = 0;
+		svc_set_state(m, s, SVC_INACTIVE, "stopped before it started");
+		return;
+	}
+	if (s->state != SVC_STARTING && s->state != SVC_RUNNING && s->state != SVC_EXITED)
+		return;
+	if (!ended)
+		ek_info("stopping %s", s->name);
+	svc_set_state(m, s, SVC_STOPPING, "%s", ended ? s->why : "stopping on request");
+	if (s->probe_pid > 0)
+		ek_sys.kill(s->probe_pid, SIGKILL);
+	const struct unit_exec_list *stop = &s->u.exec[UNIT_EXEC_STOP];
+	bool alive = s->main_pid > 0 || (s->u.type == UNIT_TYPE_ONESHOT && s->u.remain_after_exit);
+	if (!ended && alive && stop->n) {
+		s->phase = PH_STOP;
+		s->exec_idx = 0;
+		s->deadline_ms = s->u.timeout_stop == UNIT_INFINITY ? 0 : ek_sys.now_ms() + ms(s->u.timeout_stop);
+		char err[200];
+		pid_t pid = svc_spawn(m, s, &stop->v[0], false, err, sizeof err);
+		if (pid > 0) {
+			s->ctl_pid = pid;
+			return;
+		}
+		ek_warn("%s: ExecStop: %s", s->name, err);
+	}
+	send_kill(m, s);
+	if (stop_done(m, s))
+		stop_post(m, s);
+}
+
+/* PIDFile=: written by the service, so read as hostile. No symlink followed, a FIFO or device there
+ * never blocks PID 1 (O_NONBLOCK, then it must be a regular file), at most a few bytes read, and
+ * the PID must be a process of the service's own cgroup: anything else (another service's
+ * process, PID 1) would later get KillSignal= and SIGKILL (systemd's CVE-2018-16888). 0 = none. */
+static pid_t read_pid_file(struct svcmgr *m, struct svc *s)
+{
+	char buf[32];
+	struct stat st;
+	const char *why = NULL;
+	long p = 0;
+	int fd = open(s->u.pid_file, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0)
+		return 0;
+	ssize_t n = -1;
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))
+		why = "not a regular file";
+	else if ((n = read(fd, buf, sizeof buf - 1)) <= 0)
+		why = "empty or unreadable";
+	close(fd);
+	if (!why) {
+		char *end;
+		buf[n] = '\0';
+		p = strtol(buf, &end, 10);
+		while (*end == '\n' || *end == ' ' || *end == '\t')
+			end++;
+		if (end == buf || *end || p <= 1 || p > 0x3fffffff)
+			why = "not a PID";
+		else if (svc_by_cgroup_of(m, (pid_t)p) != s)
+			why = "names a process outside the service";
+	}
+	if (why) {
+		ek_warn("%s: PIDFile %s refused: %s", s->name, s->u.pid_file, why);
+		return 0;
+	}
+	return (pid_t)p;
+}
+
+/* ---- events ------------------------------------------------------------------------------- */
+
+bool svcmgr_child_exited(struct svcmgr *m, pid_t pid, int status)
+{
+	struct svc *s = NULL;
+	int role = 0; /* 1 main, 2 control, 3 probe */
+	for (size_t i = 0; i < m->n && !s; i++) {
+		struct svc *c = &m->v[i];
+		role = c->main_pid == pid ? 1 : c->ctl_pid == pid ? 2 : c->probe_pid == pid ? 3 : 0;
+		if (role)
+			s = c;
+	}
+	if (!s)
+		return false;
+	char desc[96];
+	describe(status, desc, sizeof desc);
+	if (role == 3) {
+		s->probe_pid = 0;
+		if (s->state == SVC_STARTING && s->phase == PH_READY_WAIT) {
+			if (WIFEXITED(status) && WEXITSTATUS(status) == 0) {
+				s->probe_at_ms = -1; /* passed */
+				became_ready(m, s);
+			} else {
+				s->probe_at_ms = ek_sys.now_ms() + PROBE_INTERVAL_MS;
+			}
+		}
+		return true;
+	}
+	if (role == 2) {
+		s->ctl_pid = 0;
+		const struct unit_exec_list *l = NULL;
+		if (s->state == SVC_STARTING)
+			l = &s->u.exec[s->phase == PH_PRE ? UNIT_EXEC_START_PRE : UNIT_EXEC_START_POST];
+		bool ok = WIFEXITED(status) && WEXITSTATUS(status) == 0;
+		if (l && s->exec_idx < l->n && (l->v[s->exec_idx].flags & UNIT_EXEC_IGNORE_FAILURE))
+			ok = true;
+		svc_log_note(m, s, "control process %d: %s", (int)pid, desc);
+		if (s->state == SVC_STARTING && (s->phase == PH_PRE || s->phase == PH_POST)) {
+			if (!ok) {
+				snprintf(s->why, sizeof s->why, "%s failed: %s",
+					 s->phase == PH_PRE ? "ExecStartPre" : "ExecStartPost", desc);
+				end_run(m, s, SVC_R_FAILED);
+				return true;
+			}
+			s->exec_idx++;
+			run_next(m, s);
+		} else if (s->state == SVC_RUNNING && s->reload_pending) {
+			s->reload_pending = false;
+			snprintf(s->why, sizeof s->why, ok ? "reloaded" : "reload failed: %s", desc);
+			ek_info("%s: %s", s->name, s->why);
+		} else if (s->state == SVC_STOPPING && s->phase == PH_STOP) {
+			if (++s->exec_idx < s->u.exec[UNIT_EXEC_STOP].n) {
+				char err[200];
+				pid_t p = svc_spawn(m, s, &s->u.exec[UNIT_EXEC_STOP].v[s->exec_idx], false, err, sizeof err);
+				if (p > 0) {
+					s->ctl_pid = p;
+					return true;
+				}
+			}
+			send_kill(m, s);
+			if (stop_done(m, s))
+				stop_post(m, s);
+		} else if (s->state == SVC_STOPPING && s->phase == PH_STOP_POST) {
+			s->exec_idx++;
+			stop_post(m, s);
+		} else if (s->state == SVC_STOPPING && stop_done(m, s)) {
+			stop_post(m, s);
+		}
+		return true;
+	}
+	/* The main process. */
+	release_main_pidfd(m, s);
+	s->main_pid = 0;
+	s->last_status = status;
+	svc_log_note(m, s, "main process %d: %s", (int)pid, desc);
+	bool clean = clean_exit(s, status);
+	switch (s->state) {
+	case SVC_STARTING:
+		if (s->u.type == UNIT_TYPE_ONESHOT && s->phase == PH_START) {
+			bool ok = clean || (s->u.exec[UNIT_EXEC_START].v[s->exec_idx].flags & UNIT_EXEC_IGNORE_FAILURE);
+			if (!ok) {
+				snprintf(s->why, sizeof s->why, "ExecStart failed: %s", desc);
+				end_run(m, s, SVC_R_FAILED);
+				return true;
+			}
+			s->exec_idx++;
+			run_next(m, s);
+			return true;
+		}
+		if (s->u.type == UNIT_TYPE_FORKING && s->phase == PH_READY_WAIT && !s->ready && clean) {
+			pid_t main = 0;
+			if (s->u.pid_file)
+				main = read_pid_file(m, s);
+			if (!main && !s->u.pid_file && !svc_cgroup_empty(m, s))
+				main = -1; /* no PIDFile: the daemon lives in the cgroup, unnamed */
+			if (!main) {
+				snprintf(s->why, sizeof s->why, "the daemon did not leave a process behind%s%s",
+					 s->u.pid_file ? " or PIDFile " : "", s->u.pid_file ? s->u.pid_file : "");
+				end_run(m, s, SVC_R_FAILED);
+				return true;
+			}
+			if (main > 0)
+				adopt_main(m, s, main);
+			else
+				s->main_pid = 0;
+			became_ready(m, s);
+			return true;
+		}
+		snprintf(s->why, sizeof s->why, "exited before it was ready: %s", desc);
+		end_run(m, s, SVC_R_FAILED);
+		return true;
+	case SVC_RUNNING:
+		snprintf(s->why, sizeof s->why, "%s: %s", clean ? "exited" : "main process failed", desc);
+		if (clean)
+			s->backoff = 0;
+		else if (ek_sys.now_ms() - s->ready_ms > 10000)
+			s->backoff = 0; /* it ran for a while: not a crash loop */
+		end_run(m, s, clean ? SVC_R_OK : SVC_R_FAILED);
+		return true;
+	case SVC_STOPPING:
+		if (stop_done(m, s) && s->phase != PH_STOP && s->phase != PH_STOP_POST)
+			stop_post(m, s);
+		return true;
+	default:
+		return true;
+	}
+}
+
+void svc_on_notify(struct svcmgr *m, struct svc *s, const char *msg, pid_t sender)
+{
+	char copy[4097];
+	snprintf(copy, sizeof copy, "%s", msg);
+	for (char *save, *line = strtok_r(copy, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		if (!strcmp(line, "READY=1")) {
+			if (s->state == SVC_STARTING && s->phase == PH_READY_WAIT && !s->ready &&
+			    s->u.type == UNIT_TYPE_NOTIFY)
+				became_ready(m, s);
+		} else if (!strncmp(line, "STATUS=", 7)) {
+			size_t k = 0;
+			for (const char *p = line + 7; *p && k < sizeof s->status_text - 1; p++)
+				s->status_text[k++] = (*p >= 0x20 && *p < 0x7f) ? *p : '?';
+			s->status_text[k] = '\0';
+		} else if (!strncmp(line, "MAINPID=", 8)) {
+			char *end;
+			long p = strtol(line + 8, &end, 10);
+			/* Only a process of the service itself may become its main process. */
+			if (*end == '\0' && p > 1 && svc_by_cgroup_of(m, (pid_t)p) == s) {
+				if ((pid_t)p != s->main_pid)
+					adopt_main(m, s, (pid_t)p);
+			}
+			else
+				ek_warn("%s: notify: MAINPID=%s refused (not a process of this service)", s->name, line + 8);
+		} else if (!strncmp(line, "EXTEND_TIMEOUT_USEC=", 20)) {
+			char *end;
+			unsigned long long us = strtoull(line + 20, &end, 10);
+			if (*end == '\0' && s->state == SVC_STARTING && s->deadline_ms) {
+				double want = ek_sys.now_ms() + (double)us / 1000.0;
+				if (want > s->deadline_ms)
+					s->deadline_ms = want;
+			}
+		} else if (!strcmp(line, "STOPPING=1") || !strcmp(line, "RELOADING=1") ||
+			   !strncmp(line, "MONOTONIC_USEC=", 15) || !strncmp(line, "ERRNO=", 6) ||
+			   !strncmp(line, "WATCHDOG", 8) || !strncmp(line, "FDSTORE", 7)) {
+			ek_debug("%s: notify from %d: %s", s->name, (int)sender, line);
+		} else {
+			ek_debug("%s: notify from %d: unknown '%.60s'", s->name, (int)sender, line);
+		}
+	}
+}
+
+/* ---- inotify for StartWhenExists ------------------------------------------------------------ */
+
+static int inotify_fd = -1;
+
+static void watch_for(struct svcmgr *m, const char *path)
+{
+	char dir[4096];
+	if (inotify_fd < 0) {
+		inotify_fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+		if (inotify_fd < 0)
+			return;
+		svc_epoll_add(m, inotify_fd, SVC_EPOLL_TAG_INOTIFY);
+	}
+	/* Watch the nearest directory that exists: a creation anywhere on the way wakes us. */
+	snprintf(dir, sizeof dir, "%s", path);
+	for (;;) {
+		char *slash = strrchr(dir, '/');
+		if (!slash)
+			return;
+		if (slash == dir)
+			slash[1] = '\0';
+		else
+			*slash = '\0';
+		if (inotify_add_watch(inotify_fd, dir, IN_CREATE | IN_MOVED_TO | IN_CLOSE_WRITE | IN_ATTRIB) >= 0 ||
+		    !strcmp(dir, "/"))
+			return;
+	}
+}
+
+void svc_inotify_drain(void)
+{
+	char buf[4096];
+	while (inotify_fd >= 0 && read(inotify_fd, buf, sizeof buf) > 0) {
+	}
+}
+
+/* ---- dispatch -------------------------------------------------------------------------------- */
+
+static void try_start(struct svcmgr *m, struct svc *s)
+{
+	if (s->is_target || !s->loaded)
+		return;
+	if (s->u.roles && m->role && !(s->u.roles & m->role)) {
+		svc_set_state(m, s, SVC_SKIPPED, "not for this node's role");
+		return;
+	}
+	if (!deps_ready(m, s))
+		return;
+	int c = check_conditions(s);
+	if (c > 0) {
+		svc_set_state(m, s, SVC_SKIPPED, "%s", s->why);
+		ek_info("skipped %s: %s", s->name, s->why);
+		return;
+	}
+	if (c < 0) {
+		svc_set_state(m, s, SVC_FAILED, "%s", s->why);
+		ek_err("%s failed: %s", s->name, s->why);
+		return;
+	}
+	if (s->u.start_when_exists && access(s->u.start_when_exists, F_OK) < 0) {
+		snprintf(s->why, sizeof s->why, "waiting for %s to exist", s->u.start_when_exists);
+		watch_for(m, s->u.start_when_exists);
+		return;
+	}
+	begin_start(m, s);
+}
+
+static bool depended_on_by_active(struct svcmgr *m, size_t idx)
+{
+	for (size_t i = 0; i < m->n; i++) {
+		struct svc *d = &m->v[i];
+		if (d->is_target || d->state == SVC_INACTIVE || d->state == SVC_FAILED || d->state == SVC_SKIPPED)
+			continue;
+		for (size_t k = 0; k < d->nafter; k++)
+			if (d->after[k] == idx)
+				return true;
+	}
+	return false;
+}
+
+int svcmgr_dispatch(struct svcmgr *m)
+{
+	double now = ek_sys.now_ms();
+	double next = 0;
+	for (size_t i = 0; i < m->n; i++)
+		if (m->v[i].next_def && svc_idle(&m->v[i]))
+			svc_apply_next_def(m, &m->v[i]);
+	/* Several passes: a unit that became ready lets its dependents start in the same dispatch. */
+	for (int pass = 0; pass < 8; pass++) {
+		bool changed = false;
+		for (size_t i = 0; i < m->n; i++) {
+			struct svc *s = &m->v[i];
+			enum svc_state before = s->state;
+			if (m->shutting_down) {
+				if ((s->state == SVC_RUNNING || s->state == SVC_EXITED || s->state == SVC_STARTING) &&
+				    !s->is_target && !depended_on_by_active(m, i))
+					begin_stop(m, s, false);
+				else if (s->state == SVC_WAITING || s->state == SVC_RESTARTING)
+					begin_stop(m, s, false);
+			} else if (s->state == SVC_WAITING && s->wanted) {
+				try_start(m, s);
+			} else if (s->state == SVC_RUNNING || s->state == SVC_STARTING || s->state == SVC_EXITED) {
+				/* BindsTo=: when the unit it is bound to goes down, it goes down too. */
+				for (size_t k = 0; k < s->nbinds; k++) {
+					struct svc *b = &m->v[s->binds[k]];
+					if (b->state == SVC_INACTIVE || b->state == SVC_FAILED) {
+						ek_info("stopping %s: bound to %s, which is %s", s->name, b->name,
+							svc_state_name(b->state));
+						snprintf(s->stop_reason, sizeof s->stop_reason, "stopped: bound to %s, which is %s",
+							 b->name, svc_state_name(b->state));
+						begin_stop(m, s, false);
+						break;
+					}
+				}
+			}
+			changed |= s->state != before;
+		}
+		if (!changed)
+			break;
+	}
+	now = ek_sys.now_ms();
+	for (size_t i = 0; i < m->n; i++) {
+		struct svc *s = &m->v[i];
+		if (s->state == SVC_STARTING && s->phase == PH_READY_WAIT && s->ready && s->probe_pid == 0 &&
+		    s->probe_at_ms > 0 && s->probe_at_ms <= now) {
+			pid_t p = svc_spawn_probe(m, s);
+			if (p > 0)
+				s->probe_pid = p;
+			s->probe_at_ms = now + PROBE_INTERVAL_MS;
+		}
+		if (s->deadline_ms && s->deadline_ms <= now) {
+			s->deadline_ms = 0;
+			if (s->state == SVC_RESTARTING) {
+				begin_start(m, s);
+			} else if (s->state == SVC_STARTING) {
+				snprintf(s->why, sizeof s->why, "did not become ready within %.0f s",
+					 ms(s->u.timeout_start) / 1000.0);
+				end_run(m, s, SVC_R_TIMEOUT);
+			} else if (s->state == SVC_STOPPING && (s->phase == PH_STOP || s->phase == PH_SIGTERM)) {
+				ek_warn("%s: did not stop within %.0f s, killing it", s->name, ms(s->u.timeout_stop) / 1000.0);
+				if (s->ctl_pid > 0)
+					ek_sys.kill(s->ctl_pid, SIGKILL);
+				if (s->phase == PH_STOP) {
+					s->phase = PH_SIGTERM;
+				}
+				svc_cgroup_signal(m, s, SIGKILL);
+				kill_main(s, SIGKILL);
+				s->phase = PH_SIGKILL;
+				s->deadline_ms = now + KILL_GRACE_MS;
+			} else if (s->state == SVC_STOPPING && s->phase == PH_SIGKILL) {
+				ek_err("%s: processes survived SIGKILL; giving up on them", s->name);
+				s->main_pid = s->ctl_pid = 0;
+				stop_post(m, s);
+			}
+		}
+		if (s->state == SVC_STOPPING && (s->phase == PH_SIGTERM || s->phase == PH_SIGKILL) && stop_done(m, s))
+			stop_post(m, s);
+		/* A forking daemon without PIDFile has no main pid to reap: its end is an empty cgroup. */
+		if (s->state == SVC_RUNNING && s->main_pid == 0 && s->u.type == UNIT_TYPE_FORKING &&
+		    svc_cgroup_empty(m, s)) {
+			snprintf(s->why, sizeof s->why, "its processes are gone");
+			s->last_status = 0;
+			end_run(m, s, SVC_R_FAILED);
+		}
+		double d = s->deadline_ms;
+		if (s->state == SVC_STARTING && s->probe_at_ms > 0 && s->probe_pid == 0 &&
+		    (!d || s->probe_at_ms < d))
+			d = s->probe_at_ms;
+		if (d && (!next || d < next))
+			next = d;
+	}
+	/* multi-user.target: reached once every wanted service has settled. */
+	struct svc *mu = svcmgr_find(m, "multi-user.target");
+	if (mu && mu->state != SVC_RUNNING && !m->shutting_down) {
+		bool all = true;
+		for (size_t i = 0; i < m->n && all; i++)
+			if (!m->v[i].is_target && m->v[i].wanted && !settled(&m->v[i]))
+				all = false;
+		if (all)
+			svcmgr_target_reached(m, "multi-user.target");
+	}
+	if (!next)
+		return -1;
+	double wait = next - ek_sys.now_ms();
+	return wait < 0 ? 0 : (int)wait + 1;
+}
+
+/* An adopted main process ended. If it is PID 1's child after all (reparented to it), waitid
+ * reaps it with its status; otherwise its parent will, and its status is not ours to know. */
+static void main_pidfd_ready(struct svcmgr *m, struct svc *s)
+{
+	if (s->main_pidfd < 0 || s->main_pid <= 0)
+		return;
+	pid_t pid = s->main_pid;
+	siginfo_t si;
+	memset(&si, 0, sizeof si);
+	int status = 0;
+	if (waitid((idtype_t)P_PIDFD, (id_t)s->main_pidfd, &si, WEXITED | WNOHANG) == 0) {
+		if (si.si_pid == 0)
+			return; /* not ended yet */
+		status = si.si_code == CLD_EXITED ? (si.si_status & 0xff) << 8 : si.si_status & 0x7f;
+	} else if (errno == ECHILD) {
+		svc_log_note(m, s, "main process %d ended (not PID 1's child: its status is unknown)", (int)pid);
+	} else {
+		return;
+	}
+	svcmgr_child_exited(m, pid, status);
+}
+
+void svcmgr_epoll_event(struct svcmgr *m, unsigned long long tag)
+{
+	if (tag & SVC_EPOLL_TAG_NOTIFY)
+		svc_notify_read(m);
+	else if (tag & SVC_EPOLL_TAG_INOTIFY)
+		svc_inotify_drain();
+	else if (tag & SVC_EPOLL_TAG_PIDFD) {
+		size_t idx = (size_t)(tag & 0xffffffffu);
+		if (idx < m->n)
+			main_pidfd_ready(m, &m->v[idx]);
+	}
+	else if (tag & SVC_EPOLL_TAG_LOG) {
+		size_t idx = (size_t)(tag & 0xffffffffu);
+		if (idx < m->n)
+			svc_log_drain(m, &m->v[idx]);
+	}
+}
+
+void svcmgr_shutdown(struct svcmgr *m)
+{
+	m->shutting_down = true;
+	for (size_t i = 0; i < m->n; i++)
+		m->v[i].wanted = false;
+}
+
+bool svcmgr_all_stopped(const struct svcmgr *m)
+{
+	for (size_t i = 0; i < m->n; i++) {
+		const struct svc *s = &m->v[i];
+		if (!s->is_target && (s->state == SVC_STARTING || s->state == SVC_RUNNING || s->state == SVC_STOPPING ||
+				      s->state == SVC_EXITED))
+			return false;
+	}
+	return true;
+}
+
+/* ---- operator requests ------------------------------------------------------------------------ */
+
+struct svc *svcmgr_get(struct svcmgr *m, const char *name, char *err, size_t cap)
+{
+	struct svc *s = svcmgr_find(m, name);
+	if (!s)
+		s = svc_load_scratch(m, name); /* a lookup must not grow PID 1 */
+	if (!s || (!s->loaded && !s->is_target)) {
+		snprintf(err, cap, "not-found: no such unit %s%s%s", name, s && s->load_error[0] ? ": " : "",
+			 s ? s->load_error : "");
+		return NULL;
+	}
+	return s;
+}
+
+#define lookup svcmgr_get
+
+int svcmgr_start(struct svcmgr *m, const char *name, char *err, size_t cap)
+{
+	struct svc *s = lookup(m, name, err, cap);
+	if (!s)
+		return -ENOENT;
+	if (m->shutting_down) {
+		snprintf(err, cap, "failed: shutting down");
+		return -ESHUTDOWN;
+	}
+	if (!s->wanted) {
+		/* Pull in what it Wants=/Requires= now that it is wanted. */
+		long idx = svcmgr_add(m, s->name, true);
+		if (idx >= 0)
+			s = &m->v[idx];
+	}
+	s->wanted = true;
+	if (s->state == SVC_INACTIVE || s->state == SVC_FAILED || s->state == SVC_SKIPPED ||
+	    (s->state == SVC_EXITED && !s->u.remain_after_exit)) {
+		start_limit_reset(&s->start_limit); /* an operator's start clears it, like reset-failed */
+		s->backoff = 0;
+		svc_set_state(m, s, SVC_WAITING, "start requested");
+	} else if (s->state == SVC_RESTARTING) {
+		s->deadline_ms = ek_sys.now_ms();
+	}
+	return 0;
+}
+
+int svcmgr_stop(struct svcmgr *m, const char *name, char *err, size_t cap)
+{
+	struct svc *s = lookup(m, name, err, cap);
+	if (!s)
+		return -ENOENT;
+	s->wanted = false;
+	s->restart_requested = false;
+	begin_stop(m, s, false);
+	return 0;
+}
+
+int svcmgr_restart(struct svcmgr *m, const char *name, char *err, size_t cap)
+{
+	struct svc *s = lookup(m, name, err, cap);
+	if (!s)
+		return -ENOENT;
+	if (s->state == SVC_RUNNING || s->state == SVC_STARTING || s->state == SVC_EXITED) {
+		s->wanted = true;
+		begin_stop(m, s, false);
+		s->stop_requested = false;
+		s->restart_requested = true;
+		if (s->state != SVC_STOPPING) /* it stopped at once */
+			return svcmgr_start(m, name, err, cap);
+		return 0;
+	}
+	return svcmgr_start(m, name, err, cap);
+}
+
+int svcmgr_reload(struct svcmgr *m, const char *name, char *err, size_t cap)
+{
+	struct svc *s = lookup(m, name, err, cap);
+	if (!s)
+		return -ENOENT;
+	if (s->state != SVC_RUNNING) {
+		snprintf(err, cap, "failed: %s is not running", s->name);
+		return -EINVAL;
+	}
+	const struct unit_exec_list *l = &s->u.exec[UNIT_EXEC_RELOAD];
+	if (!l->n) {
+		snprintf(err, cap, "invalid: %s has no ExecReload=", s->name);
+		return -EINVAL;
+	}
+	char e[200];
+	pid_t pid = svc_spawn(m, s, &l->v[0], false, e, sizeof e);
+	if (pid < 0) {
+		snprintf(err, cap, "failed: %s", e);
+		return (int)pid;
+	}
+	s->ctl_pid = pid;
+	s->reload_pending = true;
+	return 0;
+}
+
+int svcmgr_enable(struct svcmgr *m, const char *name, bool enable, char *err, size_t cap)
+{
+	struct svc *s = lookup(m, name, err, cap);
+	if (!s)
+		return -ENOENT;
+	if (s == m->scratch) {
+		/* Enabling is kept: the unit joins the manager for good. */
+		long idx = svcmgr_add(m, s->name, false);
+		if (idx < 0) {
+			snprintf(err, cap, "failed: cannot load %s", name);
+			return -ENOMEM;
+		}
+		s = &m->v[idx];
+	}
+	s->enabled = enable;
+	return 0;
+}

@@ -1,0 +1,40 @@
+/* Quorum loss (a majority of the voting etcd members gone), as seen by a survivor: reported on the
+ * console (stdout), in STATUS= (ekctl status), in /status and in <share>/quorum-lost (atomic, key=value
+ * lines with the recovery commands). With on_quorum_loss = restore, the one node that creates
+ * <share>/quorum-restore.lock (exclusively) forces its etcd member into a new one-member cluster:
+ *   1. add --force-new-cluster to /etc/kubernetes/manifests/etcd.yaml (the kubelet restarts etcd);
+ *   2. once the member list shows this member alone and healthy, remove the flag again (restarted
+ *      without it, etcd keeps the one-member membership), remove quorum-lost and the lock;
+ *   3. the lost nodes, rebooted, rejoin through /forget like any rebooted node. */
+#ifndef PHYLACTERY_QUORUM_H
+#define PHYLACTERY_QUORUM_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "etcd.h"
+
+#define QUORUM_LOST_FILE "quorum-lost"
+#define QUORUM_LOCK_FILE "quorum-restore.lock"
+#define QUORUM_LOCK_STALE_S 900
+
+struct quorum_self {
+	const char *name, *ip, *boot_id, *share;
+	long long now;
+	bool restore; /* on_quorum_loss = restore */
+};
+
+/* The share file (key=value lines: name, ip, boot_id, time, voting, healthy, needed, healthy_members,
+ * policy, recovery) and a one-line message. Lengths or -ENOSPC. */
+int quorum_report_render(const struct etcd_member *m, const bool *healthy, int n, const struct quorum_self *s,
+			 char *file, size_t fcap, char *line, size_t lcap);
+
+/* Was the quorum-lost file at path written by the node with this boot id? (Read bounded; any other
+ * content, including garbage, is not ours and is left alone.) */
+bool quorum_file_is_mine(const char *path, const char *boot_id);
+
+/* etcd's static pod manifest with "- --force-new-cluster" added after the "- etcd" command line (on)
+ * or every such line removed (off). Length, -EINVAL when there is no "- etcd" line, -ENOSPC. */
+int manifest_force_new_cluster(const char *in, bool on, char *out, size_t cap);
+
+#endif

@@ -1,0 +1,238 @@
+/* The share protocol in a temporary directory: election races between forked processes, stale-lease
+ * takeover, garbage leader files, lease refresh by a non-owner, registry, secret. */
+#include "t.h"
+
+#include <errno.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <utime.h>
+
+#include "share.h"
+
+static struct share_entry entry(const char *name, const char *ip, int n)
+{
+	struct share_entry e = {.lease = 30};
+	snprintf(e.name, sizeof e.name, "%s", name);
+	snprintf(e.ip, sizeof e.ip, "%s", ip);
+	snprintf(e.boot_id, sizeof e.boot_id, "00000000-0000-0000-0000-%012d", n);
+	return e;
+}
+
+/* 8 processes claim at the same moment (released together through a pipe): exactly one wins. */
+TEST(election_race_has_one_winner)
+{
+	char dir[64];
+	T_ASSERT(t_tmpdir(dir, sizeof dir));
+	for (int round = 0; round < 20; round++) {
+		char leader[128];
+		snprintf(leader, sizeof leader, "%s/leader", dir);
+		unlink(leader);
+		int go[2], res[2];
+		T_ASSERT(pipe(go) == 0 && pipe(res) == 0);
+		pid_t pids[8];
+		for (int i = 0; i < 8; i++) {
+			if ((pids[i] = fork()) == 0) {
+				char c, name[16], err[256];
+				close(go[1]);
+				if (read(go[0], &c, 1) != 0) /* EOF: everybody starts now */
+					_exit(3);
+				snprintf(name, sizeof name, "control%d", i);
+				struct share_entry me = entry(name, "10.0.0.1", i), holder;
+				int r = share_leader_claim(dir, &me, 1000, &holder, err, sizeof err);
+				char out = r == CLAIM_WON ? 'W' : r == CLAIM_HELD ? 'H' : 'E';
+				if (write(res[1], &out, 1) != 1)
+					_exit(4);
+				_exit(0);
+			}
+		}
+		close(go[0]);
+		close(res[1]);
+		close(go[1]);
+		int won = 0, held = 0;
+		char c;
+		while (read(res[0], &c, 1) == 1)
+			won += c == 'W', held += c == 'H';
+		close(res[0]);
+		for (int i = 0; i < 8; i++)
+			waitpid(pids[i], NULL, 0);
+		T_EQ_INT(won, 1);
+		T_EQ_INT(held, 7);
+	}
+	t_rmtree(dir);
+}
+
+TEST(own_lease_is_recognised_and_fresh_lease_is_held)
+{
+	char dir[64], err[256];
+	struct share_entry a = entry("control1", "10.0.0.11", 1), b = entry("control2", "10.0.0.12", 2), h;
+	T_ASSERT(t_tmpdir(dir, sizeof dir));
+	T_EQ_INT(share_leader_claim(dir, &a, 1000, &h, err, sizeof err), CLAIM_WON);
+	T_EQ_INT(share_leader_claim(dir, &a, 1010, &h, err, sizeof err), CLAIM_WON); /* ek-join restarted */
+	T_EQ_INT(share_leader_claim(dir, &b, 1030, &h, err, sizeof err), CLAIM_HELD); /* 30 s: still live */
+	T_EQ_STR(h.name, "control1");
+	T_EQ_STR(h.ip, "10.0.0.11");
+	/* A leader time ahead of our clock counts as live. */
+	T_EQ_INT(share_leader_claim(dir, &b, 500, &h, err, sizeof err), CLAIM_HELD);
+	t_rmtree(dir);
+}
+
+TEST(stale_lease_is_taken_over_and_kept_aside)
+{
+	char dir[64], err[256], path[160];
+	struct share_entry a = entry("control1", "10.0.0.11", 1), b = entry("control2", "10.0.0.12", 2), h;
+	T_ASSERT(t_tmpdir(dir, sizeof dir));
+	T_EQ_INT(share_leader_claim(dir, &a, 1000, &h, err, sizeof err), CLAIM_WON);
+	T_EQ_INT(share_leader_claim(dir, &b, 1031, &h, err, sizeof err), CLAIM_WON);
+	snprintf(path, sizeof path, "%s/leader", dir);
+	T_EQ_INT(share_entry_read(path, &h, err, sizeof err), 0);
+	T_EQ_STR(h.name, "control2");
+	T_EQ_INT(h.time, 1031);
+	snprintf(path, sizeof path, "%s/leader.stale.%s", dir, b.boot_id);
+	T_EQ_INT(share_entry_read(path, &h, err, sizeof err), 0);
+	T_EQ_STR(h.name, "control1");
+	/* The old leader's refresh now fails: it lost the lease. */
+	T_EQ_INT(share_leader_refresh(dir, &a, 1032, err, sizeof err), -ESTALE);
+	T_CONTAINS(err, "control2");
+	T_EQ_INT(share_leader_refresh(dir, &b, 1040, err, sizeof err), 0);
+	snprintf(path, sizeof path, "%s/leader", dir);
+	T_EQ_INT(share_entry_read(path, &h, err, sizeof err), 0);
+	T_EQ_INT(h.time, 1040);
+	t_rmtree(dir);
+}
+
+TEST(garbage_leader_file_goes_by_its_age)
+{
+	char dir[64], err[256], path[160];
+	struct share_entry b = entry("control2", "10.0.0.12", 2), h;
+	T_ASSERT(t_tmpdir(dir, sizeof dir));
+	snprintf(path, sizeof path, "%s/leader", dir);
+	static const char *const garbage[] = {"", "name=control1\n", "\x01\x02\x03 binary", "name=../x\nip=1\nboot_id=z\ntime=q\n"};
+	for (size_t i = 0; i < sizeof garbage / sizeof garbage[0]; i++) {
+		t_write(path, garbage[i]);
+		long long now = (long long)time(NULL);
+		/* Recent garbage (maybe someone's write in flight on another client) is respected... */
+		T_EQ_INT(share_leader_claim(dir, &b, now, &h, err, sizeof err), CLAIM_HELD);
+		T_EQ_STR(h.name, "");
+		/* ...old garbage is taken over. */
+		struct utimbuf old = {.actime = now - 100, .modtime = now - 100};
+		T_ASSERT(utime(path, &old) == 0);
+		T_EQ_INT(share_leader_claim(dir, &b, now, &h, err, sizeof err), CLAIM_WON);
+		T_EQ_INT(share_entry_read(path, &h, err, sizeof err), 0);
+		T_EQ_STR(h.name, "control2");
+		unlink(path);
+	}
+	t_rmtree(dir);
+}
+
+/* Many processes find the same stale lease at once: still one winner. */
+TEST(takeover_race_has_one_winner)
+{
+	char dir[64], err[256];
+	T_ASSERT(t_tmpdir(dir, sizeof dir));
+	for (int round = 0; round < 10; round++) {
+		struct share_entry dead = entry("control9", "10.0.0.19", 99 + round), h;
+		char leader[128];
+		snprintf(leader, sizeof leader, "%s/leader", dir);
+		unlink(leader);
+		T_EQ_INT(share_leader_claim(dir, &dead, 1000, &h, err, sizeof err), CLAIM_WON);
+		int go[2], res[2];
+		T_ASSERT(pipe(go) == 0 && pipe(res) == 0);
+		pid_t pids[6];
+		for (int i = 0; i < 6; i++) {
+			if ((pids[i] = fork()) == 0) {
+				char c, name[16], e2[256];
+				close(go[1]);
+				if (read(go[0], &c, 1) != 0)
+					_exit(3);
+				snprintf(name, sizeof name, "control%d", i);
+				struct share_entry me = entry(name, "10.0.0.1", i), holder;
+				int r = share_leader_claim(dir, &me, 2000, &holder, e2, sizeof e2);
+				char out = r == CLAIM_WON ? 'W' : r == CLAIM_HELD ? 'H' : 'E';
+				if (write(res[1], &out, 1) != 1)
+					_exit(4);
+				_exit(0);
+			}
+		}
+		close(go[0]);
+		close(res[1]);
+		close(go[1]);
+		int won = 0, errors = 0;
+		char c;
+		while (read(res[0], &c, 1) == 1)
+			won += c == 'W', errors += c == 'E';
+		close(res[0]);
+		for (int i = 0; i < 6; i++)
+			waitpid(pids[i], NULL, 0);
+		T_EQ_INT(errors, 0);
+		T_EQ_INT(won, 1);
+	}
+	t_rmtree(dir);
+}
+
+TEST(registry_lists_valid_entries_sorted)
+{
+	char dir[64], err[256], path[200];
+	struct share_entry out[8];
+	int garbage;
+	T_ASSERT(t_tmpdir(dir, sizeof dir));
+	T_EQ_INT(share_registry_list(dir, out, 8, &garbage, err, sizeof err), 0);
+	struct share_entry b = entry("control2", "10.0.0.12", 2), a = entry("control1", "10.0.0.11", 1);
+	b.lease = a.lease = 0;
+	T_EQ_INT(share_registry_put(dir, &b, err, sizeof err), 0);
+	T_EQ_INT(share_registry_put(dir, &a, err, sizeof err), 0);
+	snprintf(path, sizeof path, "%s/phylactery/nodes/control3", dir);
+	t_write(path, "name=control4\nip=10.0.0.14\nboot_id=00000000-0000-0000-0000-000000000004\ntime=1\n");
+	snprintf(path, sizeof path, "%s/phylactery/nodes/junk", dir);
+	t_write(path, "hello");
+	/* Registry entries with a bad IP: never reach haproxy.cfg, keepalived.conf or an HTTP URL. */
+	static const char *const bad_ips[] = {"10.0.0.256", "10.0.0.012", "1.2.3.4; rm -rf /", "", "::1"};
+	for (size_t i = 0; i < sizeof bad_ips / sizeof bad_ips[0]; i++) {
+		snprintf(path, sizeof path, "%s/phylactery/nodes/badip%zu", dir, i);
+		char text[200];
+		snprintf(text, sizeof text, "name=badip%zu\nip=%s\nboot_id=00000000-0000-0000-0000-000000000005\ntime=1\n", i,
+			 bad_ips[i]);
+		t_write(path, text);
+	}
+	T_EQ_INT(share_registry_list(dir, out, 8, &garbage, err, sizeof err), 2);
+	T_EQ_INT(garbage, 7); /* a name that does not match its file, junk, and five bad addresses */
+	T_EQ_STR(out[0].name, "control1");
+	T_EQ_STR(out[1].ip, "10.0.0.12");
+	struct share_entry bad = entry("../etc", "10.0.0.1", 1);
+	T_EQ_INT(share_registry_put(dir, &bad, err, sizeof err), -EINVAL);
+	t_rmtree(dir);
+}
+
+TEST(secret_is_created_once_0600)
+{
+	char dir[64], err[256], s1[65], s2[65], path[160];
+	T_ASSERT(t_tmpdir(dir, sizeof dir));
+	T_ASSERT(share_secret_read(dir, s1, err, sizeof err) == -ENOENT);
+	T_EQ_INT(share_secret_ensure(dir, s1, err, sizeof err), 0);
+	T_EQ_INT((int)strlen(s1), 64);
+	T_EQ_INT(share_secret_ensure(dir, s2, err, sizeof err), 0);
+	T_EQ_STR(s1, s2);
+	snprintf(path, sizeof path, "%s/phylactery/secret", dir);
+	struct stat st;
+	T_ASSERT(stat(path, &st) == 0);
+	T_EQ_INT(st.st_mode & 0777, 0600);
+	chmod(path, 0644);
+	T_EQ_INT(share_secret_read(dir, s2, err, sizeof err), -EPERM);
+	T_CONTAINS(err, "expected 0600");
+	chmod(path, 0600);
+	t_write(path, "not hex");
+	T_EQ_INT(share_secret_read(dir, s2, err, sizeof err), -EBADMSG);
+	t_rmtree(dir);
+}
+
+int main(void)
+{
+	T_RUN(election_race_has_one_winner);
+	T_RUN(own_lease_is_recognised_and_fresh_lease_is_held);
+	T_RUN(stale_lease_is_taken_over_and_kept_aside);
+	T_RUN(garbage_leader_file_goes_by_its_age);
+	T_RUN(takeover_race_has_one_winner);
+	T_RUN(registry_lists_valid_entries_sorted);
+	T_RUN(secret_is_created_once_0600);
+	return T_END();
+}
