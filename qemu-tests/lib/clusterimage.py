@@ -5,8 +5,9 @@
  - standins.cpio: the TEST STAND-INS of qemu-tests/standins/ (kubeadm, kubelet,
    kube-apiserver, a kubelet.service stand-in unit with
    StartWhenExists=/var/lib/kubelet/config.yaml);
- - stages.cpio: build/ek-join and build/phylactery (as /usr/lib/ekinit/) with their libraries
-   and stages/units/* (as /etc/ekinit/system/), enabled; built only when `make` made them.
+ - stages.cpio: build/ek-join, build/phylactery and build/ek-vip-clean (as /usr/lib/ekinit/)
+   with their libraries and stages/units/* (as /etc/ekinit/system/; units enabled, drop-in
+   directories such as keepalived.service.d/ as they are); built only when `make` made them.
 
 The stand-ins never go into image/ or overlay/: this module is the only place that installs
 them, and only into test images."""
@@ -23,7 +24,7 @@ STANDINS = os.path.join(QT, "standins")
 STANDIN_FILES = ["kubeadm", "kubelet", "kube-apiserver"]
 STANDIN_DIR = "/usr/lib/ektest-standins"
 SVC_FIXTURES = os.path.join(QT, "fixtures", "services", "rootfs")
-STAGES_BIN = [os.path.join(REPO, "build", n) for n in ("ek-join", "phylactery")]
+STAGES_BIN = [os.path.join(REPO, "build", n) for n in ("ek-join", "phylactery", "ek-vip-clean")]
 STAGES_UNITS = os.path.join(REPO, "stages", "units")
 
 PY = "python3.11"
@@ -69,14 +70,6 @@ CONTROL_ONLY = """# ektest: the API load balancer runs on control nodes only
 [X-Ekinit]
 Roles=control
 """
-# haproxy's admin socket lives in /run/haproxy. Debian's tmpfiles.d entry for it is in the
-# image, yet the first cluster runs showed haproxy failing with "cannot bind UNIX socket (No
-# such file or directory) [/run/haproxy/admin.sock]" (tmpfiles reported 1 file read): the
-# unit makes its runtime directory itself in the test image.
-HAPROXY_RUNDIR = """# ektest: /run/haproxy for the admin socket phylactery's haproxy.cfg names
-[Service]
-RuntimeDirectory=haproxy
-"""
 KUBELET_UNIT = """# TEST STAND-IN (qemu-tests/standins): kubelet.service for the stand-in kubelet.
 # Started when kubeadm has written its configuration (as with the real kubelet's
 # kubelet.service, which restarts in a loop until then); KillMode=process: the static pods it
@@ -96,18 +89,9 @@ Roles=control worker
 StartWhenExists=/var/lib/kubelet/config.yaml
 """
 
-# ek-join is a oneshot whose start lasts the whole formation (minutes under TCG). systemd
-# disables the start timeout of Type=oneshot by default; ekinit applied 90 s and restarted
-# ek-join in the middle of `kubeadm init` (first cluster runs). Until that is settled in
-# ekinit or stages/units, the test image says so explicitly.
-EKJOIN_NO_START_TIMEOUT = """# ektest: a oneshot start has no timeout (systemd's default for Type=oneshot)
-[Service]
-TimeoutStartSec=infinity
-"""
-
 _lock = threading.Lock()
 # bump when cluster_cpio()'s code changes the archive's contents
-CLUSTER_LAYOUT_VERSION = 3
+CLUSTER_LAYOUT_VERSION = 4
 
 
 def _add_python(img, roots, lib_roots):
@@ -161,7 +145,7 @@ def cluster_cpio(out=None):
         # this file's parts that shape cluster.cpio (editing the stand-ins' or the stages'
         # parts must not rebuild 230 MB)
         h.update(repr((PACKAGES, BINARIES, SYMLINKS, UNITS, PACKAGE_FILES, sorted(PY_SKIP),
-                       CONTROL_ONLY, HAPROXY_RUNDIR, CLUSTER_LAYOUT_VERSION)).encode())
+                       CONTROL_ONLY, CLUSTER_LAYOUT_VERSION)).encode())
         h.update(_tree_hash(SVC_FIXTURES).encode())
         h.update(" ".join(sorted(roots.values())).encode())
         path = os.path.join(out, "cluster.cpio")
@@ -183,8 +167,6 @@ def cluster_cpio(out=None):
                 img.add_symlink(WANTS + unit, "/lib/systemd/system/" + unit)
             for unit in ("haproxy.service", "keepalived.service"):
                 img.add_bytes("/etc/ekinit/system/%s.d/ektest-roles.conf" % unit, CONTROL_ONLY)
-            img.add_bytes("/etc/ekinit/system/haproxy.service.d/ektest-rundir.conf",
-                          HAPROXY_RUNDIR)
             for pkg, rel, dst in PACKAGE_FILES:
                 img.add_file(os.path.join(roots[pkg], rel), dst, 0o644)
             for f in ("passwd", "group"):
@@ -243,10 +225,13 @@ def stages_cpio(out=None):
             img = mk.Image()
             for b in STAGES_BIN:
                 img.add_binary(b, "/usr/lib/ekinit/" + os.path.basename(b))
-            img.add_bytes("/etc/ekinit/system/ek-join.service.d/ektest-timeout.conf",
-                          EKJOIN_NO_START_TIMEOUT)
             for n in sorted(os.listdir(STAGES_UNITS)):
-                img.add_file(os.path.join(STAGES_UNITS, n), "/etc/ekinit/system/" + n, 0o644)
+                src = os.path.join(STAGES_UNITS, n)
+                if os.path.isdir(src):  # drop-ins such as keepalived.service.d/
+                    for f in sorted(os.listdir(src)):
+                        img.add_file(os.path.join(src, f), "/etc/ekinit/system/%s/%s" % (n, f), 0o644)
+                    continue
+                img.add_file(src, "/etc/ekinit/system/" + n, 0o644)
                 if n.endswith(".service"):
                     img.add_symlink(WANTS + n, "/etc/ekinit/system/" + n)
             img.write_file(path)
