@@ -1,4 +1,11 @@
-"""Manager + 3 control nodes + 1 worker form a Kubernetes cluster by themselves: one leader, leader_ready, a 3-member etcd, 4 Ready Nodes through the VIP, haproxy reaching every control node, no private key on the share, no secret readable by others; the formation timeline goes to build/qemu-logs/cluster.timeline.json.
+"""Manager + 3 control nodes + 1 worker form a Kubernetes cluster by themselves: one leader, leader_ready, a 3-member etcd, 4 Ready Nodes through the VIP, haproxy reaching every control node, no private key on the share, no secret readable by others; the formation timeline goes to build/qemu-logs/cluster.timeline.json. Then, on the same cluster, subtest cluster/vip-failover: the VIP holder is powered off and the VIP answers from another control node within seconds, the API through it still working.
+
+Forming the cluster takes most of the time (minutes under TCG), so faults that need a formed
+cluster run after the formation checks, in sequence, each reported as its own test
+(`t.subtest`; SUBTESTS below): a subtest that could not run because the formation failed is
+reported as failed too. vip-failover: "powered off" is QEMU killed (the VM dies without a word,
+as when a node loses power); keepalived's peers take over after their advert timeout (~3 s
+measured).
 
 The nodes boot the cluster test image (lib/clusterimage.py): ekinit with the stages
 (build/ek-join, build/phylactery, stages/units), Debian's containerd, haproxy, keepalived,
@@ -15,6 +22,8 @@ from netchecks import wait_network, wait_remote_fs
 import formation as fm
 
 VMS = 5
+SUBTESTS = ["vip-failover"]
+FAILOVER_S = 20              # "within seconds", with room for TCG on 2 shared cores
 CONTROL = ["control1", "control2", "control3"]
 WORKER = ["worker1"]
 FORM_TIMEOUT = 900           # host seconds: 5 VMs under TCG on 2 shared cores
@@ -129,5 +138,48 @@ def run(t):
             vm.note("timeline: %s" % path)
         for name, ev in sorted(data["nodes"].items()):
             vms[name].note("timeline %s: %s" % (name, json.dumps(ev, sort_keys=True)))
+
+        t.subtest("vip-failover", vip_failover, t, op, vms)
     finally:
         op.close()
+
+
+def vip_failover(t, op, vms):
+    """The VIP holder powered off: the VIP answers again from another control node within
+    FAILOVER_S, and the API through it keeps working (reads and a write: etcd keeps 2 of 3)."""
+    holders = fm.vip_holder(vms, CONTROL)
+    t.check(len(holders) == 1, "VIP held by %s" % holders)
+    gone = holders[0]
+    vms[gone].note("test: powering this VM off (it holds the VIP)")
+    t_kill = time.monotonic()
+    vms[gone].kill()
+
+    # the VIP answers again (TCP through haproxy to a live API), from another node
+    answered = None
+    while time.monotonic() - t_kill < FAILOVER_S * 3:
+        rc, out = op.curl("-k", "-o", "/dev/null", "-w", "%{http_code}", "--max-time", "2",
+                          "https://%s:%d/healthz" % (fm.VIP, fm.API_PORT))
+        if out.strip() == "200":
+            answered = time.monotonic() - t_kill
+            break
+    t.check(answered is not None and answered <= FAILOVER_S,
+            "the VIP answered %s after the holder %s died (limit %d s)"
+            % ("%.1f s" % answered if answered else "never", gone, FAILOVER_S))
+    new = fm.vip_holder(vms, [n for n in CONTROL if n != gone])
+    t.check(len(new) == 1, "after the failover the VIP is held by %s" % new)
+    for vm in vms.values():
+        if vm.running():
+            vm.note("test: VIP answered %.1f s after %s died; now held by %s"
+                    % (answered, gone, new[0]))
+
+    # the API through the VIP keeps working: etcd keeps its quorum (2 of 3)
+    end = time.monotonic() + 120
+    nodes = None
+    while time.monotonic() < end:
+        nodes = fm.ready_nodes(op)
+        if nodes and set(nodes) == set(vms):
+            break
+    t.check(nodes and set(nodes) == set(vms),
+            "kubectl get nodes through the VIP after the failover: %s" % nodes)
+    rc, out = op.kubectl("create", "configmap", "after-failover", "--from-literal=a=b")
+    t.check(rc == 0, "a write through the VIP after the failover: %s" % out)
