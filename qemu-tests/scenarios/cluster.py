@@ -90,6 +90,17 @@ def run(t):
         t.check(all(roles.get(n) == "control-plane" for n in CONTROL)
                 and all(roles.get(n) == "<none>" for n in WORKER), "roles: %s" % roles)
 
+        # a Node can read Ready while its ek-join still retries (the kubelet of a failed attempt
+        # registered it): formation is over when ek-join says done on every node
+        while time.monotonic() < deadline:
+            pending = [n for n, vm in vms.items() if not vm.seen(r"ek-join: done: ")]
+            if not pending:
+                break
+            failed = [n for n, vm in vms.items() if vm.seen(r"ek-join: failed:")]
+            t.check(not failed, "ek-join failed on %s" % failed)
+            mgr.run_rc("true", 30)  # one guest round trip per poll: paced by an event, not a sleep
+        t.check(not pending, "ek-join not done on %s within %d s" % (pending, FORM_TIMEOUT))
+
         # exactly one node claimed the lead
         claimed = [n for n, vm in vms.items() if vm.seen(r"ek-join: election: leader claimed")]
         t.check(claimed == [leader], "leader claimed by %s; /share/leader names %s"

@@ -37,8 +37,11 @@ def _ctx(ca_pem=None, cert_pem=None, key_pem=None, insecure=False):
 
 
 class Client:
+    # 60 s: under TCG, while a second control node joins (etcd learner added, then promoted),
+    # the stand-in apiserver took over 15 s to answer a CSR and the join failed with "The read
+    # operation timed out" (cluster run, control3's TLS bootstrap).
     def __init__(self, server, ca_pem=None, cert_pem=None, key_pem=None, token=None,
-                 insecure=False, timeout=15, host_override=None):
+                 insecure=False, timeout=60, host_override=None):
         u = urllib.parse.urlsplit(server)
         self.host, self.port = u.hostname, u.port or 443
         self.ctx = _ctx(ca_pem, cert_pem, key_pem, insecure)
