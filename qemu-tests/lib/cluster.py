@@ -32,8 +32,13 @@ NODE_MODULES = nodeimage.MODULES + ["virtio_pci", "virtio_net", "nfs", "nfsv4"]
 MANAGER_MODULES = ["virtio_pci", "virtio_net", "nfsd"]
 MANAGER_PACKAGES = ["nfs-kernel-server", "nfs-common", "libtirpc3", "libtirpc-common",
                     "libevent-core-2.1-7", "libwrap0", "libnfsidmap1", "libblkid1",
-                    "libuuid1", "libsqlite3-0", "libcap2"]
-MANAGER_BINARIES = ["usr/sbin/rpc.mountd", "usr/sbin/rpc.nfsd", "usr/sbin/exportfs"]
+                    "libuuid1", "libsqlite3-0", "libcap2", "chrony"]
+MANAGER_BINARIES = ["usr/sbin/rpc.mountd", "usr/sbin/rpc.nfsd", "usr/sbin/exportfs",
+                    "usr/sbin/chronyd"]
+# The manager serves time (the nodes' clock step before certificates): chrony's local clock
+# at stratum 8, no upstream, never steering the VM's own clock (-x in the init script).
+CHRONY_CONF = ("local stratum 8\nallow 10.10.0.0/24\ndriftfile /run/chrony/drift\n"
+               "pidfile /run/chrony/chronyd.pid\ncmdport 0\n")
 MANAGER_MAC = "52:54:00:12:34:fe"
 SHARE = "/share"
 # The NFS entry as Warewulf renders it (type nfs, the export's mount options from
@@ -207,6 +212,7 @@ def manager_image(out=None):
             img.add_bytes("/etc/passwd", "root:x:0:0:root:/root:/bin/sh\n")
             img.add_bytes("/etc/group", "root:x:0:\n")
             img.add_file(MANAGER_INIT, "/ektest-manager-init", 0o755)
+            img.add_bytes("/etc/chrony/chrony.conf", CHRONY_CONF)
             img.add_modules(kern, MANAGER_MODULES)
             img.write_file(path)
         _cached(path, h.hexdigest(), build)

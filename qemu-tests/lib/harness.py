@@ -96,6 +96,7 @@ class Context:
         self.vms = []
         self.log_paths = []
         self.networks = []
+        self.subtests = []  # (name, reason or None, seconds)
 
     def network(self):
         """A new test network: namespace ekt-NAME-pPID-N with bridge br0
@@ -146,6 +147,25 @@ class Context:
     def check(cond, msg):
         if not cond:
             raise Failure(msg)
+
+    def subtest(self, name, fn, *args):
+        """Runs fn(*args) as a test of its own on this scenario's setup (a fault after the
+        scenario's own checks, so that several faults share one formed cluster). Its outcome
+        is reported as SCENARIO/NAME and counted apart; a failure is recorded, not raised.
+        Returns True when it passed."""
+        t0 = time.monotonic()
+        reason = None
+        try:
+            fn(*args)
+        except AssertionError as e:
+            reason = str(e).strip() or "assertion failed"
+        except Exception as e:  # a bug in the scenario: still a FAIL of this subtest
+            reason = "%s: %s\n%s" % (type(e).__name__, e, traceback.format_exc())
+        self.subtests.append((name, reason, time.monotonic() - t0))
+        for vm in self.vms:
+            if vm.running():
+                vm.note("subtest %s: %s" % (name, "PASS" if reason is None else "FAIL: " + reason))
+        return reason is None
 
     def teardown(self):
         for vm in self.vms:
@@ -198,14 +218,20 @@ def run_one(sc, image, accel, keep_logs):
     finally:
         t.teardown()
     dt = time.monotonic() - t0
+    # A declared subtest (module SUBTESTS) that never ran failed with its setup.
+    ran = {n for n, _, _ in t.subtests}
+    for n in getattr(sc.module, "SUBTESTS", []):
+        if n not in ran:
+            t.subtests.append((n, "not run: %s failed first" % sc.name, 0.0))
+    sub_failed = any(r is not None for _, r, _ in t.subtests)
     if reason is not None:
         for vm in t.vms:
             vm.note("FAIL: " + reason)
-    if reason is None and not keep_logs:
+    if reason is None and not sub_failed and not keep_logs:
         for p in t.log_paths:
             if os.path.exists(p):
                 os.unlink(p)
-    return reason, dt, t.log_paths
+    return reason, dt, t.log_paths, t.subtests
 
 
 # --------------------------------------------------------------------- build
@@ -294,20 +320,22 @@ def main(argv=None):
         nonlocal passed, failed
         n = budget.acquire(getattr(scenarios[name].module, "VMS", 1))
         try:
-            reason, dt, logs = run_one(scenarios[name], image, accel, args.keep_logs)
+            reason, dt, logs, subtests = run_one(scenarios[name], image, accel, args.keep_logs)
         finally:
             budget.release(n)
+        logs = [os.path.relpath(p, os.getcwd()) for p in logs if os.path.exists(p)]
         with lock:
-            if reason is None:
-                passed += 1
-                print("PASS %s (%.1f s)" % (name, dt), flush=True)
-            else:
+            for label, why, secs in [(name, reason, dt)] + [(name + "/" + s, r, d)
+                                                            for s, r, d in subtests]:
+                if why is None:
+                    passed += 1
+                    print("PASS %s (%.1f s)" % (label, secs), flush=True)
+                    continue
                 failed += 1
-                logs = [os.path.relpath(p, os.getcwd()) for p in logs if os.path.exists(p)]
-                short = " | ".join(l.strip() for l in reason.splitlines() if l.strip())
+                short = " | ".join(l.strip() for l in why.splitlines() if l.strip())
                 if len(short) > 400:
                     short = short[:400] + " ..."
-                print("FAIL %s: %s (log: %s)" % (name, short, ", ".join(logs) or "none"),
+                print("FAIL %s: %s (log: %s)" % (label, short, ", ".join(logs) or "none"),
                       flush=True)
 
     ex = concurrent.futures.ThreadPoolExecutor(max(1, args.jobs))

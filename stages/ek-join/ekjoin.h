@@ -29,6 +29,7 @@ struct ekjoin {
 	char share[CONF_PATH_MAX];
 	const char *run_dir;
 	int attempts; /* give up after this many failed attempts (the unit's restart takes over) */
+	bool clock_stepped; /* the clock was stepped from (or found close to) the manager's */
 	bool cold_start; /* leader of a cluster nobody runs: restore a snapshot if allowed (restore.c) */
 };
 
@@ -40,7 +41,10 @@ long long mono_ms(void);
  * every poll_ms: another node's NFS writes make no inotify event here. */
 int wait_for(int (*check)(void *ctx), void *ctx, const char *seen_path, int poll_ms, long long deadline_ms);
 
-/* True when the API answers /healthz through the VIP (https://vip_name:api_port). */
+/* The HTTP status of https://host:port/healthz (unverified TLS), 0 when nothing answered. */
+long api_healthz(const char *host, unsigned port, int timeout_ms);
+
+/* True when the API answers /healthz through the VIP (https://vip_name:api_port) with 200. */
 bool api_through_vip(const struct ekjoin *j, int timeout_ms);
 
 /* One kubeadm attempt loop: runs attempt(j, cause, len) until it returns 0, with `kubeadm reset -f`

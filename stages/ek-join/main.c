@@ -11,18 +11,16 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "http.h"
 #include "notify.h"
 #include "sntp.h"
 #include "valid.h"
+#include "dead_check.h"
 #include "ekjoin.h"
 
-/* keepalived fails over in ~3 s when a VM dies: a leader_ready is called dead only after its API has
- * not answered through the VIP for this long, so a failover never starts a second cluster. */
-#define DEAD_AFTER_MS 15000
-
-static void clock_from_manager(const struct ekjoin *j)
+static void clock_from_manager(struct ekjoin *j)
 {
 	char err[300];
 	int64_t off;
@@ -38,21 +36,46 @@ static void clock_from_manager(const struct ekjoin *j)
 	if (mag > (int64_t)j->conf.clock_max_skew_ms)
 		notify_status("ek-join", "clock: %lld ms off the manager, beyond clock_max_skew_ms=%u; stepping",
 			      (long long)off, j->conf.clock_max_skew_ms);
-	if (mag >= 50 && clock_step(off, err, sizeof err) < 0)
+	if (mag >= 50 && clock_step(off, err, sizeof err) < 0) {
 		notify_status("ek-join", "clock: %s", err);
-	else
-		notify_status("ek-join", "clock: %lld ms off the manager%s", (long long)off, mag >= 50 ? ", stepped" : "");
+		return;
+	}
+	j->clock_stepped = true;
+	notify_status("ek-join", "clock: %lld ms off the manager%s", (long long)off, mag >= 50 ? ", stepped" : "");
 }
 
 struct watch {
 	struct ekjoin *j;
-	long long unreachable_since; /* mono ms when leader_ready was first seen with the API silent */
+	struct dead_track t;       /* about the leader_ready seen now (dead_check.h) */
+	struct share_entry dead;   /* the leader_ready judged dead, the only one set_dead_aside moves */
+	bool judged_dead;
 };
 
 enum { W_READY = 1, W_CLAIM = 2 };
 
+/* One probe round about leader_ready e: READY_JOIN, READY_WAIT or READY_DEAD (dead_check.h). */
+static enum ready_verdict judge_ready(struct watch *w, const struct share_entry *e)
+{
+	struct ekjoin *j = w->j;
+	long vip = api_healthz(j->conf.vip_name, j->conf.api_port, 1000);
+	long direct = vip > 0 ? vip : api_healthz(e->ip, j->conf.backend_port, 1000);
+	long long now_ms = mono_ms();
+	int before = w->t.failed_rounds;
+	dead_track_round(&w->t, e->boot_id, e->time, now_ms, vip, direct);
+	struct ready_facts f = {.ready_time = e->time, .now = now_unix(), .clock_stepped = j->clock_stepped,
+				.seen_ms = now_ms - w->t.first_seen_ms, .failed_rounds = w->t.failed_rounds,
+				.streak_ms = w->t.failed_rounds ? now_ms - w->t.streak_start_ms : 0,
+				.vip_healthy = vip == 200};
+	if (w->t.failed_rounds == 1 && before == 0)
+		notify_status("ek-join", "leader_ready by %s (time=%lld): no API answer through the VIP nor from %s:%u yet",
+			      e->name, e->time, e->ip, j->conf.backend_port);
+	else if (!w->t.failed_rounds && before >= 1)
+		notify_status("ek-join", "leader_ready by %s: the API answers (VIP %ld, direct %ld)", e->name, vip, direct);
+	return ready_verdict(&f);
+}
+
 /* The joiners' wait: a live leader_ready means join; for a control node, no leader (or a stale
- * lease, or a leader_ready whose API has been silent for DEAD_AFTER_MS) means try to claim. */
+ * lease, or a leader_ready proven dead by judge_ready) means try to claim. */
 static int check_share(void *ctx)
 {
 	struct watch *w = ctx;
@@ -60,19 +83,22 @@ static int check_share(void *ctx)
 	struct share_entry e;
 	char err[300];
 	if (share_leader_ready_read(j->share, &e, err, sizeof err) == 0) {
-		if (api_through_vip(j, 1000))
+		enum ready_verdict v = judge_ready(w, &e);
+		if (v == READY_JOIN)
 			return W_READY;
-		if (!w->unreachable_since)
-			w->unreachable_since = mono_ms();
-		if (mono_ms() - w->unreachable_since < DEAD_AFTER_MS)
-			return 0;
-		if (!j->node.control)
+		if (v != READY_DEAD || !j->node.control)
 			return 0; /* workers wait for a control node to form a new cluster */
-		notify_status("ek-join", "leader_ready by %s is from a dead cluster (no API through the VIP for %d s)",
-			      e.name, DEAD_AFTER_MS / 1000);
+		if (!w->judged_dead || strcmp(w->dead.boot_id, e.boot_id) || w->dead.time != e.time)
+			notify_status("ek-join", "leader_ready by %s (time=%lld) is from a dead cluster: %d probe rounds "
+				      "over %lld s without an answer through the VIP or from %s:%u",
+				      e.name, e.time, w->t.failed_rounds, (mono_ms() - w->t.streak_start_ms) / 1000,
+				      e.ip, j->conf.backend_port);
+		w->dead = e;
+		w->judged_dead = true;
 		return W_CLAIM;
 	}
-	w->unreachable_since = 0;
+	memset(&w->t, 0, sizeof w->t);
+	w->judged_dead = false;
 	if (!j->node.control)
 		return 0;
 	char path[400];
@@ -84,13 +110,38 @@ static int check_share(void *ctx)
 	return 0;
 }
 
-static void set_dead_aside(struct ekjoin *j)
+/* After winning the claim: moves leader_ready aside only when it is the very one judged dead. A
+ * leader_ready that appeared meanwhile, or was hidden from check_share (a stale lease of a leader that
+ * finished, read before NFS showed its leader_ready), belongs to a live cluster: returns -1 and the
+ * claim is given back. */
+static int set_dead_aside(struct ekjoin *j, const struct watch *w)
 {
-	char from[400], to[480];
+	char from[400], to[480], err[300];
+	struct share_entry e;
 	snprintf(from, sizeof from, "%s/leader_ready", j->share);
+	int r = share_leader_ready_read(j->share, &e, err, sizeof err);
+	if (r == -ENOENT)
+		return 0;
+	if (r == 0 && (!w->judged_dead || strcmp(w->dead.boot_id, e.boot_id) || w->dead.time != e.time)) {
+		notify_status("ek-join", "election: a leader_ready not judged dead is on the share (by %s, time=%lld); "
+			      "not leading", e.name[0] ? e.name : "?", e.time);
+		return -1;
+	}
+	/* Judged dead, or not a share entry at all (garbage is nobody's cluster). */
 	snprintf(to, sizeof to, "%s/leader_ready.dead.%s", j->share, j->me.boot_id);
 	if (rename(from, to) == 0)
-		notify_status("ek-join", "moved the dead cluster's leader_ready to %s", to);
+		notify_status("ek-join", "moved the %s leader_ready to %s", r == 0 ? "dead cluster's" : "unreadable", to);
+	return 0;
+}
+
+/* Gives back a claim just won (our own leader file only). */
+static void release_claim(struct ekjoin *j)
+{
+	char path[400], err[300];
+	struct share_entry e;
+	snprintf(path, sizeof path, "%s/leader", j->share);
+	if (share_entry_read(path, &e, err, sizeof err) == 0 && !strcmp(e.boot_id, j->me.boot_id))
+		unlink(path);
 }
 
 static int form(struct ekjoin *j)
@@ -117,12 +168,15 @@ static int form(struct ekjoin *j)
 			notify_status("ek-join", "election: leader claimed (%s/leader)", j->share);
 			/* No leader_ready of a live cluster (check_share) and no API through the VIP: a cold start. */
 			j->cold_start = !api_through_vip(j, 2000);
-			set_dead_aside(j);
-			return leader_run(j);
+			if (set_dead_aside(j, &w) == 0)
+				return leader_run(j);
+			release_claim(j);
+			memset(&w.t, 0, sizeof w.t);
+			w.judged_dead = false;
+			continue;
 		}
 		notify_status("ek-join", "election: %s leads (%s)", holder.name[0] ? holder.name : "an unreadable leader file",
 			      holder.ip);
-		w.unreachable_since = 0;
 		what = wait_for(check_share, &w, LEADER_READY_SEEN, SHARE_POLL_MS, mono_ms() + 24LL * 3600 * 1000);
 		if (what == W_READY)
 			return joiner_run(j);

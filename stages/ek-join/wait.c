@@ -53,18 +53,23 @@ int wait_for(int (*check)(void *ctx), void *ctx, const char *seen_path, int poll
 	return r;
 }
 
-bool api_through_vip(const struct ekjoin *j, int timeout_ms)
+long api_healthz(const char *host, unsigned port, int timeout_ms)
 {
 	char url[400], err[256];
-	snprintf(url, sizeof url, "https://%s:%u/healthz", j->conf.vip_name, j->conf.api_port);
+	snprintf(url, sizeof url, "https://%s:%u/healthz", host, port);
 	/* /healthz carries no secret; whether this is *our* cluster's CA is checked by kubeadm's discovery
 	 * with the CA hash, so here an unverified TLS answer is enough. */
 	struct http_req req = {.url = url, .timeout_ms = timeout_ms, .connect_timeout_ms = timeout_ms,
 			       .max_body = 4096, .insecure = true};
 	struct http_resp resp;
 	if (http_do(&req, &resp, err, sizeof err) < 0)
-		return false;
-	bool ok = resp.status == 200;
+		return 0;
+	long status = resp.status;
 	http_resp_free(&resp);
-	return ok;
+	return status;
+}
+
+bool api_through_vip(const struct ekjoin *j, int timeout_ms)
+{
+	return api_healthz(j->conf.vip_name, j->conf.api_port, timeout_ms) == 200;
 }

@@ -328,6 +328,13 @@ int share_leader_ready_write(const char *share, const struct share_entry *me, ch
 int share_leader_ready_read(const char *share, struct share_entry *e, char *err, size_t errlen)
 {
 	char path[400];
+	/* Opening the share's directory makes the NFS client revalidate it (close-to-open), which drops a
+	 * cached "leader_ready does not exist": without it a joiner saw no leader_ready for up to the
+	 * attribute cache time (30 s and more) after the leader wrote it, and took the finished leader's
+	 * lapsed lease for a leader that died before it was ready. */
+	int dfd = open(share, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd >= 0)
+		close(dfd);
 	path_in(path, sizeof path, share, "leader_ready");
 	return share_entry_read(path, e, err, errlen);
 }

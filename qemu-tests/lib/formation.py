@@ -1,0 +1,202 @@
+"""Shared by the cluster scenarios: boot the manager and the nodes with the cluster image,
+reach the API through the VIP from the test's network namespace with Debian's real kubectl,
+and the formation timeline from host-timestamped console lines."""
+
+import json
+import os
+import re
+import subprocess
+import tempfile
+import time
+
+import clusterimage
+from cluster import boot_manager, node_image, node_info
+from nodeimage import mk, REPO
+
+LOGS = os.environ.get("EKINIT_QEMU_LOGS") or os.path.join(REPO, "build", "qemu-logs")
+HOST_IP = "10.10.0.250"          # the test's own address on the bridge (the "operator")
+VIP = "10.10.0.100"
+API_PORT = 8443
+# The kernel unpacks the ~270 MB initramfs into a rootfs capped at half the RAM, while the
+# archive itself is still in memory: 640 MB ends in "Initramfs unpacking failed: write error".
+CONTROL_MEMORY = 1024
+WORKER_MEMORY = 1024
+CMDLINE = "ekinit.shell=1 ekinit.debug=1"
+
+
+def require_stages(t):
+    t.check(clusterimage.stages_present(),
+            "build/ek-join and build/phylactery are missing (stages/ not built: run `make`); "
+            "the cluster scenarios need them")
+
+
+def boot_cluster_node(t, net, node, memory):
+    mac, _ = node_info(node)
+    base = node_image(t.image, node, out=os.path.dirname(t.image.initrd), scope=t.name)
+    initrd, size, note, stages = clusterimage.cluster_image(base)
+    vm = t.boot(CMDLINE, memory=memory, initrd=initrd, net=net, mac=mac, label=node)
+    vm.note("image %s: %.1f MB uncompressed; %s" % (os.path.basename(initrd), size / 1e6, note))
+    return vm
+
+
+def operator_address(net):
+    net.exec_ip("addr", "add", HOST_IP + "/24", "dev", "br0")
+
+
+def kubectl_path():
+    return os.path.join(mk.package_root("kubernetes-client"), "usr/bin/kubectl")
+
+
+class Operator:
+    """kubectl and curl run inside the test's namespace, as an operator on the manager's
+    network would, with the admin kubeconfig read from the share."""
+
+    def __init__(self, net, kubeconfig_text):
+        self.net = net
+        fd, self.kc = tempfile.mkstemp(prefix="ekt-kube-", suffix=".config")
+        with os.fdopen(fd, "w") as f:
+            f.write(kubeconfig_text)
+        self.kubectl_bin = kubectl_path()
+
+    def kubectl(self, *args, timeout=60):
+        # the kubeconfig names vip.kubernetes.local, which only the nodes resolve; the VIP's
+        # address is in the API certificate's SANs
+        p = subprocess.run(self.net.wrap() + [self.kubectl_bin, "--kubeconfig", self.kc,
+                           "--server", "https://%s:%d" % (VIP, API_PORT), "--request-timeout",
+                           "20s"] + list(args), stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                           text=True, timeout=timeout)
+        return p.returncode, p.stdout
+
+    def curl(self, *args, timeout=30):
+        p = subprocess.run(self.net.wrap() + ["curl", "-s", "--max-time", "10"] + list(args),
+                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                           timeout=timeout)
+        return p.returncode, p.stdout
+
+    def close(self):
+        if os.path.exists(self.kc):
+            os.unlink(self.kc)
+
+
+def ready_nodes(op):
+    """{name: Ready?} from `kubectl get nodes -o json`, or None when the API does not answer."""
+    rc, out = op.kubectl("get", "nodes", "-o", "json")
+    if rc != 0:
+        return None
+    try:
+        items = json.loads(out).get("items") or []
+    except ValueError:
+        return None
+    res = {}
+    for n in items:
+        conds = {c.get("type"): c.get("status") for c in n.get("status", {}).get("conditions")
+                 or []}
+        res[n["metadata"]["name"]] = conds.get("Ready") == "True"
+    return res
+
+
+# ------------------------------------------------------------------ timeline
+
+EVENTS = [
+    ("booted", r"ekinit: boot complete"),
+    ("share_mounted", r"ekinit: \[\s*[\d.]+\] remote-fs ok"),
+    ("leader_claimed", r"ek-join: election: leader claimed"),
+    ("leader_ready", r"ek-join: (leader: leader_ready written|kubeadm join \S+ as )"),
+    ("joined", r"ek-join: (kubeadm init|kubeadm join): attempt \d+ succeeded"),
+]
+
+
+def first_time(vm, pattern, after=None):
+    rx = re.compile(pattern)
+    for t, text in list(vm.lines):
+        if (after is None or vm.t0 + t > after) and rx.search(text):
+            return vm.t0 + t
+    return None
+
+
+def timeline(vms, t_start, ready_at):
+    """{node: {event: seconds since t_start or None}}; ready_at: {node: host time}."""
+    out = {}
+    for name, vm in vms.items():
+        ev = {}
+        for key, rx in EVENTS:
+            ev[key] = first_time(vm, rx)
+        # The leader says when it starts waiting for the API through the VIP; its next
+        # ek-join line comes once the API answered there.
+        w = first_time(vm, r"ek-join: leader: waiting for the API through the VIP")
+        ev["api_through_vip"] = first_time(vm, r"ek-join: ", after=w) if w else None
+        ev["ready"] = ready_at.get(name)
+        out[name] = {k: (round(v - t_start, 2) if v is not None else None)
+                     for k, v in ev.items()}
+    return out
+
+
+def write_timeline(name, data):
+    os.makedirs(LOGS, exist_ok=True)
+    path = os.path.join(LOGS, name + ".timeline.json")
+    with open(path + ".tmp", "w") as f:
+        json.dump(data, f, indent=1, sort_keys=True)
+        f.write("\n")
+    os.replace(path + ".tmp", path)
+    return path
+
+
+# ------------------------------------------------------- whole-cluster helpers
+
+def boot_all(t, controls, workers):
+    """Network, manager and nodes booted, networks up and the share mounted on every node.
+    Returns (net, manager VM, {name: VM}, host time of the first QEMU start)."""
+    from cluster import wait_manager
+    from netchecks import wait_network, wait_remote_fs
+    require_stages(t)
+    net = t.network()
+    operator_address(net)
+    t_start = time.monotonic()
+    mgr = boot_manager(t, net)
+    vms = {n: boot_cluster_node(t, net, n, CONTROL_MEMORY) for n in controls}
+    vms.update({n: boot_cluster_node(t, net, n, WORKER_MEMORY) for n in workers})
+    wait_manager(mgr, 300)
+    for name, vm in vms.items():
+        wait_network(t, vm, node_info(name)[1], timeout=400)
+        wait_remote_fs(t, vm, timeout=400)
+    return net, mgr, vms, t_start
+
+
+def kv(text):
+    return dict(l.split("=", 1) for l in text.splitlines() if "=" in l)
+
+
+def wait_share_file(t, mgr, vms, path, deadline, want=lambda d: True):
+    """Poll the manager's view of a share file (one guest round trip per try) until want(kv);
+    fails early when ek-join failed on a live node."""
+    last = ""
+    while time.monotonic() < deadline:
+        rc, last = mgr.run_rc("cat %s 2>/dev/null" % path, 30)
+        if rc == 0 and "name=" in last and want(kv(last)):
+            return kv(last)
+        failed = [n for n, vm in vms.items() if vm.running() and vm.seen(r"ek-join: failed:")]
+        t.check(not failed, "ek-join failed on %s" % failed)
+    t.check(False, "%s: not as expected by the deadline; last: %r" % (path, last))
+
+
+def wait_ready(t, op, names, deadline):
+    """{name: host time first seen Ready through the VIP} for every name."""
+    ready_at, last = {}, None
+    while time.monotonic() < deadline and not set(names) <= set(ready_at):
+        last = ready_nodes(op)
+        for name, ok in (last or {}).items():
+            if ok and name not in ready_at:
+                ready_at[name] = time.monotonic()
+    t.check(set(names) <= set(ready_at), "Ready through the VIP: %s of %s; last answer %s"
+            % (sorted(ready_at), sorted(names), last))
+    return ready_at
+
+
+def vip_holder(vms, names):
+    """The control nodes that have the VIP on net0 right now."""
+    out = []
+    for n in names:
+        vm = vms[n]
+        if vm.running() and ("%s/" % VIP) in vm.run("ip -o -4 addr show dev net0", 30):
+            out.append(n)
+    return out

@@ -1,0 +1,196 @@
+"""Manager + 3 control nodes + 1 worker form a Kubernetes cluster by themselves: one leader, leader_ready, a 3-member etcd, 4 Ready Nodes through the VIP, haproxy reaching every control node, no private key on the share, no secret readable by others; the formation timeline goes to build/qemu-logs/cluster.timeline.json. Then, on the same cluster, subtest cluster/vip-failover: the VIP holder is powered off and the VIP answers from another control node within seconds, the API through it still working.
+
+Forming the cluster takes most of the time (minutes under TCG), so faults that need a formed
+cluster run after the formation checks, in sequence, each reported as its own test
+(`t.subtest`; SUBTESTS below): a subtest that could not run because the formation failed is
+reported as failed too. vip-failover: "powered off" is QEMU killed (the VM dies without a word,
+as when a node loses power); keepalived's peers take over after their advert timeout (~3 s
+measured).
+
+The nodes boot the cluster test image (lib/clusterimage.py): ekinit with the stages
+(build/ek-join, build/phylactery, stages/units), Debian's containerd, haproxy, keepalived,
+etcd and kubectl, and the TEST STAND-INS for kubeadm, kubelet and kube-apiserver
+(qemu-tests/standins/) backed by the real etcd. The test's own address on the bridge plays the
+operator: Debian's kubectl 1.20 with /share/kube.config, through the VIP."""
+
+import json
+import re
+import time
+
+from cluster import boot_manager, wait_manager, node_info
+from netchecks import wait_network, wait_remote_fs
+import formation as fm
+
+VMS = 5
+SUBTESTS = ["vip-failover"]
+FAILOVER_S = 20              # "within seconds", with room for TCG on 2 shared cores
+CONTROL = ["control1", "control2", "control3"]
+WORKER = ["worker1"]
+FORM_TIMEOUT = 900           # host seconds: 5 VMs under TCG on 2 shared cores
+ETCD = ("ETCDCTL_API=3 etcdctl --endpoints=https://127.0.0.1:2379 "
+        "--cacert=/etc/kubernetes/pki/etcd/ca.crt "
+        "--cert=/etc/kubernetes/pki/etcd/healthcheck-client.crt "
+        "--key=/etc/kubernetes/pki/etcd/healthcheck-client.key")
+
+
+def kv(text):
+    return dict(l.split("=", 1) for l in text.splitlines() if "=" in l)
+
+
+def run(t):
+    fm.require_stages(t)
+    net = t.network()
+    fm.operator_address(net)
+    t_start = time.monotonic()
+    mgr = boot_manager(t, net)
+    vms = {}
+    for n in CONTROL:
+        vms[n] = fm.boot_cluster_node(t, net, n, fm.CONTROL_MEMORY)
+    for n in WORKER:
+        vms[n] = fm.boot_cluster_node(t, net, n, fm.WORKER_MEMORY)
+    wait_manager(mgr, 300)
+    for name, vm in vms.items():
+        wait_network(t, vm, node_info(name)[1], timeout=400)
+        wait_remote_fs(t, vm, timeout=400)
+
+    # the leader writes leader_ready; the manager sees the share as the operator would
+    deadline = time.monotonic() + FORM_TIMEOUT
+    ready_file = ""
+    while time.monotonic() < deadline:
+        rc, ready_file = mgr.run_rc("cat /share/leader_ready 2>/dev/null", 30)
+        if rc == 0 and "name=" in ready_file:
+            break
+        failed = [n for n, vm in vms.items() if vm.seen(r"ek-join: failed:")]
+        t.check(not failed, "ek-join failed on %s" % failed)
+    t.check("name=" in ready_file, "no /share/leader_ready within %d s" % FORM_TIMEOUT)
+    leader = kv(mgr.run("cat /share/leader")).get("name")
+    t.check(leader in CONTROL, "/share/leader names %r" % leader)
+    t.check(kv(ready_file).get("name") == leader,
+            "leader_ready by %r, the leader is %r" % (kv(ready_file).get("name"), leader))
+
+    op = fm.Operator(net, mgr.run("cat /share/kube.config"))
+    try:
+        # every Node Ready through the VIP; the host time each was first seen Ready
+        ready_at = {}
+        last = None
+        while time.monotonic() < deadline and len(ready_at) < len(vms):
+            last = fm.ready_nodes(op)
+            for name, ok in (last or {}).items():
+                if ok and name not in ready_at:
+                    ready_at[name] = time.monotonic()
+            failed = [n for n, vm in vms.items() if vm.seen(r"ek-join: failed:")]
+            t.check(not failed, "ek-join failed on %s" % failed)
+        t.check(set(ready_at) == set(vms), "Ready through the VIP: %s; last answer %s"
+                % (sorted(ready_at), last))
+        rc, table = op.kubectl("get", "nodes")
+        rows = re.findall(r"(?m)^(\S+)\s+Ready\s+(\S+)\s+\S+\s+v[\d.]+$", table)
+        t.check(rc == 0 and sorted(r[0] for r in rows) == sorted(vms),
+                "kubectl get nodes through the VIP lists:\n%s" % table)
+        roles = dict(rows)
+        t.check(all(roles.get(n) == "control-plane" for n in CONTROL)
+                and all(roles.get(n) == "<none>" for n in WORKER), "roles: %s" % roles)
+
+        # a Node can read Ready while its ek-join still retries (the kubelet of a failed attempt
+        # registered it): formation is over when ek-join says done on every node
+        while time.monotonic() < deadline:
+            pending = [n for n, vm in vms.items() if not vm.seen(r"ek-join: done: ")]
+            if not pending:
+                break
+            failed = [n for n, vm in vms.items() if vm.seen(r"ek-join: failed:")]
+            t.check(not failed, "ek-join failed on %s" % failed)
+            mgr.run_rc("true", 30)  # one guest round trip per poll: paced by an event, not a sleep
+        t.check(not pending, "ek-join not done on %s within %d s" % (pending, FORM_TIMEOUT))
+
+        # exactly one node claimed the lead
+        claimed = [n for n, vm in vms.items() if vm.seen(r"ek-join: election: leader claimed")]
+        t.check(claimed == [leader], "leader claimed by %s; /share/leader names %s"
+                % (claimed, leader))
+
+        # etcd: 3 healthy members
+        out = vms[leader].run(ETCD + " endpoint health --cluster -w json", 60)
+        js = next((l for l in out.splitlines() if l.startswith("[")), "[]")
+        healthy = [e["endpoint"] for e in json.loads(js) if e.get("health")]
+        want = sorted("https://%s:2379" % node_info(n)[1] for n in CONTROL)
+        t.check(sorted(healthy) == want, "etcd healthy endpoints %s, expected %s:\n%s"
+                % (healthy, want, out))
+
+        # the VIP answers on :8443, and haproxy reaches every control node's API
+        seen = set()
+        for _ in range(40):
+            rc, out = op.curl("-k", "-D", "-", "-o", "/dev/null",
+                              "https://%s:%d/healthz" % (fm.VIP, fm.API_PORT))
+            m = re.search(r"(?im)^X-Ekstandin-Node: (\S+):6443", out)
+            if m:
+                seen.add(m.group(1))
+            if len(seen) == len(CONTROL):
+                break
+        want = {node_info(n)[1] for n in CONTROL}
+        t.check(seen == want, "through the VIP answered %s, expected every control node %s"
+                % (sorted(seen), sorted(want)))
+
+        # the share holds no private key, and its secrets are root's only
+        keys = mgr.run("grep -rl 'PRIVATE KEY' /share; find /share -name '*.key'; true")
+        t.check(not keys.strip(), "private key material on the share:\n%s" % keys)
+        modes = mgr.run("stat -c '%a %n' /share/kube.config /share/phylactery/secret")
+        t.check(all(l.split()[0] == "600" for l in modes.splitlines() if l.strip()),
+                "share secrets' modes:\n%s" % modes)
+        secret_find = ("find %s -type f \\( -name '*.key' -o -name '*.conf' -o -name secret "
+                       "-o -name kube.config \\) \\( -perm -004 -o -perm -040 \\) 2>/dev/null; true")
+        loose = mgr.run(secret_find % "/share")
+        for name, vm in vms.items():
+            out = vm.run(secret_find % "/etc/kubernetes /var/lib/kubelet /etc/keepalived")
+            loose += "".join("%s:%s\n" % (name, l) for l in out.splitlines() if l.strip())
+        t.check(not loose.strip(), "secret files readable by non-root:\n%s" % loose)
+
+        data = {"scenario": t.name, "leader": leader, "seconds_since": "first QEMU start",
+                "nodes": fm.timeline(vms, t_start, ready_at)}
+        path = fm.write_timeline(t.name, data)
+        for vm in vms.values():
+            vm.note("timeline: %s" % path)
+        for name, ev in sorted(data["nodes"].items()):
+            vms[name].note("timeline %s: %s" % (name, json.dumps(ev, sort_keys=True)))
+
+        t.subtest("vip-failover", vip_failover, t, op, vms)
+    finally:
+        op.close()
+
+
+def vip_failover(t, op, vms):
+    """The VIP holder powered off: the VIP answers again from another control node within
+    FAILOVER_S, and the API through it keeps working (reads and a write: etcd keeps 2 of 3)."""
+    holders = fm.vip_holder(vms, CONTROL)
+    t.check(len(holders) == 1, "VIP held by %s" % holders)
+    gone = holders[0]
+    vms[gone].note("test: powering this VM off (it holds the VIP)")
+    t_kill = time.monotonic()
+    vms[gone].kill()
+
+    # the VIP answers again (TCP through haproxy to a live API), from another node
+    answered = None
+    while time.monotonic() - t_kill < FAILOVER_S * 3:
+        rc, out = op.curl("-k", "-o", "/dev/null", "-w", "%{http_code}", "--max-time", "2",
+                          "https://%s:%d/healthz" % (fm.VIP, fm.API_PORT))
+        if out.strip() == "200":
+            answered = time.monotonic() - t_kill
+            break
+    t.check(answered is not None and answered <= FAILOVER_S,
+            "the VIP answered %s after the holder %s died (limit %d s)"
+            % ("%.1f s" % answered if answered else "never", gone, FAILOVER_S))
+    new = fm.vip_holder(vms, [n for n in CONTROL if n != gone])
+    t.check(len(new) == 1, "after the failover the VIP is held by %s" % new)
+    for vm in vms.values():
+        if vm.running():
+            vm.note("test: VIP answered %.1f s after %s died; now held by %s"
+                    % (answered, gone, new[0]))
+
+    # the API through the VIP keeps working: etcd keeps its quorum (2 of 3)
+    end = time.monotonic() + 120
+    nodes = None
+    while time.monotonic() < end:
+        nodes = fm.ready_nodes(op)
+        if nodes and set(nodes) == set(vms):
+            break
+    t.check(nodes and set(nodes) == set(vms),
+            "kubectl get nodes through the VIP after the failover: %s" % nodes)
+    rc, out = op.kubectl("create", "configmap", "after-failover", "--from-literal=a=b")
+    t.check(rc == 0, "a write through the VIP after the failover: %s" % out)
