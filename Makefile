@@ -107,7 +107,7 @@ $(BUILD)/ekinit: $(BUILD)/obj/init/main.o $(call libs,obj,$(USES_main))
 $(BUILD)/ekctl: $(BUILD)/obj/ekctl/ekctl.o $(call libs,obj,ekctl $(USES_ekctl))
 	$(CC) $(CFLAGS) -o $@ $^
 
-.PHONY: all clean check unit fuzz qemu-check demo check-links check-clang check-layers bench
+.PHONY: all clean check unit fuzz qemu-check cluster-check demo check-links check-clang check-layers bench
 all: $(BUILD)/ekinit $(BUILD)/ekctl $(STAGES_BIN)
 
 # The Debian packages the build and the tests need (tools/debian-packages), installed when missing.
@@ -162,6 +162,11 @@ check-clang:
 
 qemu-check: all
 	@qemu-tests/run
+
+# The whole-cluster scenarios (manager + 3 control + 1 worker with real etcd, haproxy, keepalived and
+# the Kubernetes stand-ins; ~10 min each under TCG), not yet part of make check.
+cluster-check: all
+	@qemu-tests/run cluster phylactery-api leader-dies
 
 # Everything: builds under gcc and clang, unit tests under sanitizers, then the QEMU scenarios.
 # tests/run-all sums the tiers into the final "N passed, N failed" line.
