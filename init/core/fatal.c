@@ -7,6 +7,7 @@
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include "console_shell.h"
@@ -16,12 +17,23 @@ int ek_fatal_countdown = EK_FATAL_COUNTDOWN;
 int ek_fatal_sync_ms = EK_FATAL_SYNC_MS;
 
 /* Only async-signal-safe calls from here on: this runs inside a crash handler too. */
+/* One writev for the whole line (async-signal-safe): written in pieces, a console shell's prompt
+ * could land in the middle of "crashed with signal SEGV" (seen in the crash scenario). */
+static void say3(const char *a, const char *b, const char *c)
+{
+	struct iovec iov[3];
+	int n = 0;
+	const char *parts[3] = {a, b, c};
+	for (int i = 0; i < 3; i++)
+		if (parts[i])
+			iov[n++] = (struct iovec){.iov_base = (void *)parts[i], .iov_len = strlen(parts[i])};
+	ssize_t w = writev(2, iov, n);
+	(void)w;
+}
+
 static void say(const char *a, const char *b)
 {
-	ssize_t w = write(2, a, strlen(a));
-	if (b)
-		w = write(2, b, strlen(b));
-	(void)w;
+	say3(a, b, NULL);
 }
 
 /* sync(2) in a child, waited for at most ek_fatal_sync_ms: on a node whose NFS server is gone,
@@ -79,18 +91,16 @@ static _Noreturn void last_resort(void)
 
 _Noreturn void ek_fatal(const char *why)
 {
-	say("ekinit: FATAL: ", why);
-	say("\n", NULL);
+	say3("ekinit: FATAL: ", why, "\n");
 	last_resort();
 }
 
 static void on_crash(int sig)
 {
-	say("ekinit: FATAL: PID 1 crashed with signal ", sig == SIGSEGV ? "SEGV" : sig == SIGBUS ? "BUS"
-							  : sig == SIGILL  ? "ILL"
-							  : sig == SIGFPE  ? "FPE"
-									   : "ABRT");
-	say("\n", NULL);
+	say3("ekinit: FATAL: PID 1 crashed with signal ", sig == SIGSEGV ? "SEGV" : sig == SIGBUS ? "BUS"
+							       : sig == SIGILL  ? "ILL"
+							       : sig == SIGFPE  ? "FPE"
+										: "ABRT", "\n");
 	last_resort();
 }
 
