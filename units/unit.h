@@ -192,6 +192,9 @@ struct unit {
 	char *user, *group;              /* User=, Group= (NULL: root) */
 	char *pid_file;
 	bool remain_after_exit;
+	/* DefaultDependencies=: read so that it is no warning, and changes nothing: ekinit adds no
+	 * implicit dependencies, so every unit behaves as with DefaultDependencies=no. */
+	bool default_dependencies;
 	enum unit_restart restart;
 	uint64_t restart_sec;            /* default 100 ms */
 	struct unit_status_set restart_prevent, success_status;

@@ -537,6 +537,7 @@ static const struct key keys[] = {
 	{SEC_UNIT, "AssertPathIsDirectory", add_condition, 0, UNIT_COND_PATH_IS_DIRECTORY},
 	{SEC_UNIT, "AssertFileNotEmpty", add_condition, 0, UNIT_COND_FILE_NOT_EMPTY},
 	{SEC_UNIT, "AssertFileIsExecutable", add_condition, 0, UNIT_COND_FILE_IS_EXECUTABLE},
+	{SEC_UNIT, "DefaultDependencies", set_bool, FIELD(default_dependencies), 0},
 	{SEC_UNIT, "StartLimitBurst", set_uint, FIELD(start_limit_burst), 0},
 	{SEC_UNIT, "StartLimitIntervalSec", set_time, FIELD(start_limit_interval), 0},
 	{SEC_UNIT, "StartLimitInterval", set_time, FIELD(start_limit_interval), 0},

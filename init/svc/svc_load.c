@@ -179,7 +179,7 @@ static void wants_dir_units(struct svcmgr *m, const char *target, int depth)
 			if (idx >= 0)
 				m->v[idx].enabled = true;
 		}
-		if (sb.len)
+		if (sb.len && svc_skip_first_report(path))
 			ek_info("services: %s: not starting systemd's own units (svc_skip.h):%s", path, skipped);
 	}
 }

@@ -10,5 +10,8 @@
 #include <stdbool.h>
 
 bool svc_systemd_own(const char *name);
+/* Whether the skipped units of this .wants directory have not been reported yet (the directory
+ * is read again when its target is loaded): one console line per directory. */
+bool svc_skip_first_report(const char *wants_dir);
 
 #endif

@@ -136,6 +136,9 @@ TEST(test_systemds_own_units_skipped)
 	T_CONTAINS(logbuf, "not starting systemd's own units (svc_skip.h): ");
 	T_CONTAINS(logbuf, "systemd-update-utmp-runlevel.service");
 	T_ASSERT(strstr(logbuf, "warning: services: getty.target") == NULL);
+	const char *first = strstr(logbuf, "not starting systemd's own units");
+	T_ASSERT(first && !strstr(first + 1, "not starting systemd's own units")); /* once per directory */
+	T_ASSERT(strstr(logbuf, "DefaultDependencies") == NULL); /* known key: no warning */
 	T_ASSERT(svc_systemd_own("getty@tty2.service") && svc_systemd_own("serial-getty@ttyS0.service"));
 	T_ASSERT(!svc_systemd_own("ssh.service") && !svc_systemd_own("containerd.service"));
 }
@@ -145,7 +148,7 @@ int main(void)
 	if (!t_tmpdir(dir, sizeof dir) || pipe2(logpipe, O_NONBLOCK) < 0)
 		return 1;
 	ek_log_set_fd(logpipe[1]);
-	unitfile("a.service", "Description=A");
+	unitfile("a.service", "Description=A\nDefaultDependencies=no");
 	unitfile("b.service", "After=a.service");
 	unitfile("c.service", "Requires=d.service");
 	unitfile("d.service", "");
