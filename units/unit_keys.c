@@ -287,6 +287,25 @@ static void add_environment(struct unit_parse_ctx *c, const struct key *k, const
 		unit_line_error(c, "Environment=: %s", r == -EILSEQ ? "invalid escape sequence" : "unbalanced quotes");
 }
 
+/* Room for one more element in a path list (v holding n of size bytes) and a copy of path for it, in
+ * *copy; *copy is NULL (the error reported on the line) when the list is full or memory runs out.
+ * Returns the list to keep, moved or not. */
+static void *list_grow(struct unit_parse_ctx *c, void *v, size_t n, size_t size, const char *what, const char *path,
+		       char **copy)
+{
+	*copy = NULL;
+	if (n >= UNIT_LIST_MAX) {
+		unit_line_error(c, "too many %s", what);
+		return v;
+	}
+	void *nv = realloc(v, (n + 1) * size);
+	if (nv)
+		*copy = strdup(path);
+	if (!*copy)
+		unit_line_error(c, "out of memory");
+	return nv ? nv : v;
+}
+
 static void add_environment_file(struct unit_parse_ctx *c, const struct key *k, const char *value)
 {
 	struct unit_envfile_list *l = &c->u->environment_files;
@@ -304,18 +323,10 @@ static void add_environment_file(struct unit_parse_ctx *c, const struct key *k, 
 	const char *p = c->buf + optional;
 	if (!path_ok(c, k, p))
 		return;
-	if (l->n >= UNIT_LIST_MAX) {
-		unit_line_error(c, "too many EnvironmentFile= entries");
+	char *s;
+	l->v = list_grow(c, l->v, l->n, sizeof *l->v, "EnvironmentFile= entries", p, &s);
+	if (!s)
 		return;
-	}
-	struct unit_envfile *nv = realloc(l->v, (l->n + 1) * sizeof *nv);
-	char *s = nv ? strdup(p) : NULL;
-	if (nv)
-		l->v = nv;
-	if (!s) {
-		unit_line_error(c, "out of memory");
-		return;
-	}
 	l->v[l->n++] = (struct unit_envfile){.path = s, .optional = optional};
 }
 
@@ -349,18 +360,10 @@ static void add_condition(struct unit_parse_ctx *c, const struct key *k, const c
 	}
 	if (!path_ok(c, k, p))
 		return;
-	if (l->n >= UNIT_LIST_MAX) {
-		unit_line_error(c, "too many conditions");
+	char *s;
+	l->v = list_grow(c, l->v, l->n, sizeof *l->v, "conditions", p, &s);
+	if (!s)
 		return;
-	}
-	struct unit_cond *nv = realloc(l->v, (l->n + 1) * sizeof *nv);
-	char *s = nv ? strdup(p) : NULL;
-	if (nv)
-		l->v = nv;
-	if (!s) {
-		unit_line_error(c, "out of memory");
-		return;
-	}
 	l->v[l->n++] = (struct unit_cond){.kind = (enum unit_cond_kind)k->arg, .assert = assert,
 					  .trigger = trigger, .negate = negate, .path = s};
 }

@@ -388,6 +388,31 @@ TEST(test_empty_assignment_resets_lists)
 	unit_free(&u);
 }
 
+/* Lists stop at UNIT_LIST_MAX entries with an error on the line; what came before is kept. */
+TEST(test_path_lists_bounded)
+{
+	struct unit u;
+	size_t cap = (UNIT_LIST_MAX + 2) * 2 * 40 + 64; /* two lists of lines under 40 bytes */
+	char *text = malloc(cap);
+	T_ASSERT(text != NULL);
+	size_t o = (size_t)snprintf(text, cap, "[Unit]\n");
+	for (int i = 0; i < UNIT_LIST_MAX + 1; i++)
+		o += (size_t)snprintf(text + o, cap - o, "ConditionPathExists=/c%d\n", i);
+	o += (size_t)snprintf(text + o, cap - o, "[Service]\nExecStart=/bin/true\n");
+	for (int i = 0; i < UNIT_LIST_MAX + 1; i++)
+		o += (size_t)snprintf(text + o, cap - o, "EnvironmentFile=-/e%d\n", i);
+	T_ASSERT(o < cap);
+	load_text("big.service", text, &u);
+	free(text);
+	T_EQ_INT(u.conds.n, UNIT_LIST_MAX);
+	T_EQ_STR(u.conds.v[UNIT_LIST_MAX - 1].path, "/c1023");
+	T_EQ_INT(u.environment_files.n, UNIT_LIST_MAX);
+	T_ASSERT(u.environment_files.v[0].optional);
+	T_ASSERT(strstr(diagtext, "too many conditions") != NULL);
+	T_ASSERT(strstr(diagtext, "too many EnvironmentFile= entries") != NULL);
+	unit_free(&u);
+}
+
 TEST(test_continuation_lines)
 {
 	struct unit u;
@@ -908,6 +933,7 @@ int main(void)
 	T_RUN(test_semicolon_separates_commands);
 	T_RUN(test_environment_assignments);
 	T_RUN(test_empty_assignment_resets_lists);
+	T_RUN(test_path_lists_bounded);
 	T_RUN(test_continuation_lines);
 	reset_dirs();
 	T_RUN(test_dropins_precedence);
