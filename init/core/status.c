@@ -4,20 +4,12 @@
 #include <string.h>
 
 #include "log.h"
+#include "proc_status.h"
 #include "timeline.h"
 
 long status_self_rss_kib(void)
 {
-	char line[256];
-	long kib = -1;
-	FILE *f = fopen("/proc/self/status", "re");
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof line, f))
-		if (sscanf(line, "VmRSS: %ld kB", &kib) == 1)
-			break;
-	fclose(f);
-	return kib;
+	return proc_self_status_kib("VmRSS");
 }
 
 void status_render_text(struct strbuf *sb, const struct ek_status *s)

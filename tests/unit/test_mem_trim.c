@@ -4,27 +4,15 @@
 
 #include "t.h"
 #include "mem_trim.h"
+#include "proc_status.h"
 
-static long rss_file_kib(void)
-{
-	char line[256];
-	long kib = -1;
-	FILE *f = fopen("/proc/self/status", "re");
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof line, f))
-		if (sscanf(line, "RssFile: %ld", &kib) == 1)
-			break;
-	fclose(f);
-	return kib;
-}
 
 TEST(test_text_pages_dropped_and_code_still_runs)
 {
-	long before = rss_file_kib();
+	long before = proc_self_status_kib("RssFile");
 	T_ASSERT(before > 0);
 	long advised = mem_trim_text("/proc/self/maps");
-	long after = rss_file_kib(); /* this call faults a few pages back in, far fewer than dropped */
+	long after = proc_self_status_kib("RssFile"); /* this call faults a few pages back in, far fewer than dropped */
 	T_ASSERT(advised > 0);
 	T_ASSERT(after < before);
 	/* Still working: libc's text comes back on demand. */
