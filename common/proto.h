@@ -29,7 +29,7 @@ enum ek_verb {
 	EK_VERB_STOP,     /* stop NAME */
 	EK_VERB_RESTART,  /* restart NAME */
 	EK_VERB_RELOAD,   /* reload NAME */
-	EK_VERB_ENABLE,   /* enable NAME [--now]: for this boot */
+	EK_VERB_ENABLE,   /* enable NAME: for this boot (ekctl --now sends a start after it) */
 	EK_VERB_DISABLE,  /* disable NAME [--now] */
 	EK_VERB_STATE,    /* state NAME: one word (active, inactive, failed, ...) and enabled/disabled */
 	EK_VERB_LIST,     /* list [--json]: every unit */
