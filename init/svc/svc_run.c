@@ -106,6 +106,17 @@ static bool deps_ready(struct svcmgr *m, struct svc *s)
 
 static void run_next(struct svcmgr *m, struct svc *s);
 
+/* Ordered after multi-user.target or default.target: started once boot has ended. */
+static bool after_boot_end(const struct svcmgr *m, const struct svc *s)
+{
+	for (size_t i = 0; i < s->nafter; i++) {
+		const char *n = m->v[s->after[i]].name;
+		if (!strcmp(n, "multi-user.target") || !strcmp(n, "default.target"))
+			return true;
+	}
+	return false;
+}
+
 /* The run ended badly (or by itself): record how, then stop what is left of it. */
 static void end_run(struct svcmgr *m, struct svc *s, enum svc_result r)
 {
@@ -807,15 +818,19 @@ int svcmgr_dispatch(struct svcmgr *m)
 		if (d && (!next || d < next))
 			next = d;
 	}
-	/* multi-user.target: reached once every wanted service has settled. */
+	/* multi-user.target and default.target (ekinit has no graphical.target, so both are the end of
+	 * boot): reached once every wanted service has settled, except those ordered after either, which
+	 * wait for them and would otherwise hold them back forever. */
 	struct svc *mu = svcmgr_find(m, "multi-user.target");
 	if (mu && mu->state != SVC_RUNNING && !m->shutting_down) {
 		bool all = true;
 		for (size_t i = 0; i < m->n && all; i++)
-			if (!m->v[i].is_target && m->v[i].wanted && !settled(&m->v[i]))
+			if (!m->v[i].is_target && m->v[i].wanted && !settled(&m->v[i]) && !after_boot_end(m, &m->v[i]))
 				all = false;
-		if (all)
+		if (all) {
 			svcmgr_target_reached(m, "multi-user.target");
+			svcmgr_target_reached(m, "default.target");
+		}
 	}
 	if (!next)
 		return -1;

@@ -13,6 +13,7 @@
 #include "t.h"
 #include "log.h"
 #include "svc_run.h"
+#include "svc_targets.h"
 #include "svc_spawn.h"
 #include "sys.h"
 
@@ -945,6 +946,27 @@ TEST(multi_user_target_waits_for_everything_wanted)
 	T_EQ_STR(state("multi-user.target"), "running");
 }
 
+/* default.target is the end of boot too; a wanted unit ordered after either target starts once both
+ * are reached and does not hold them back (it used to: neither was ever reached). */
+TEST(default_target_and_units_ordered_after_the_end_of_boot)
+{
+	unit("a.service", NOTIFY, "a");
+	unit("late.service", "[Unit]\nAfter=multi-user.target\n" SIMPLE, "late");
+	unit("later.service", "[Unit]\nWants=default.target\nAfter=default.target\n" SIMPLE, "later");
+	boot("a.service late.service later.service");
+	T_ASSERT(pid_of("/bin/late") <= 0);
+	T_ASSERT(S("default.target")->state != SVC_RUNNING);
+	T_ASSERT(svc_target_awaited(&m, "default.target"));
+	notify("a.service", "READY=1");
+	T_EQ_STR(state("multi-user.target"), "running");
+	T_EQ_STR(state("default.target"), "running");
+	T_ASSERT(!svc_target_awaited(&m, "default.target"));
+	svcmgr_dispatch(&m);
+	T_ASSERT(pid_of("/bin/late") > 0);
+	T_ASSERT(pid_of("/bin/later") > 0);
+	T_EQ_STR(state("late.service"), "running");
+}
+
 /* ---- conditions ----------------------------------------------------------------------------- */
 
 TEST(false_condition_skips)
@@ -1130,6 +1152,7 @@ int main(void)
 	RUN(binds_to_a_crashed_unit);
 	RUN(shutdown_stops_dependents_first);
 	RUN(multi_user_target_waits_for_everything_wanted);
+	RUN(default_target_and_units_ordered_after_the_end_of_boot);
 	RUN(false_condition_skips);
 	RUN(failed_assertion_fails);
 	RUN(start_when_exists_waits_for_the_file);
