@@ -1,4 +1,4 @@
-"""Manager + 3 control nodes + 1 worker form a Kubernetes cluster by themselves: one leader, leader_ready, a 3-member etcd, 4 Ready Nodes through the VIP, haproxy reaching every control node, no private key on the share, no secret readable by others; the formation timeline goes to build/qemu-logs/cluster.timeline.json. Then, on the same cluster, subtest cluster/vip-failover: the VIP holder is powered off and the VIP answers from another control node within seconds, the API through it still working.
+"""Manager + 3 control nodes + 1 worker form a Kubernetes cluster by themselves: one leader, leader_ready, a 3-member etcd, 4 Ready Nodes through the VIP, haproxy reaching every control node, no private key on the share, no secret readable by others; the formation timeline goes to build/qemu-logs/cluster.timeline.json. Then, on the same cluster, subtest cluster/phylactery-api: the leader's phylactery API refuses a missing or wrong secret and bad bodies and such requests change nothing, the right secret is served (lib/phylactery_checks.py); and subtest cluster/vip-failover: the VIP holder is powered off and the VIP answers from another control node within seconds, the API through it still working.
 
 Forming the cluster takes most of the time (minutes under TCG), so faults that need a formed
 cluster run after the formation checks, in sequence, each reported as its own test
@@ -20,9 +20,10 @@ import time
 from cluster import boot_manager, wait_manager, node_info
 from netchecks import wait_network, wait_remote_fs
 import formation as fm
+import phylactery_checks
 
 VMS = 5
-SUBTESTS = ["vip-failover"]
+SUBTESTS = ["phylactery-api", "vip-failover"]   # in this order: vip-failover kills a node
 FAILOVER_S = 20              # "within seconds", with room for TCG on 2 shared cores
 CONTROL = ["control1", "control2", "control3"]
 WORKER = ["worker1"]
@@ -156,6 +157,8 @@ def run(t):
         for name, ev in sorted(data["nodes"].items()):
             vms[name].note("timeline %s: %s" % (name, json.dumps(ev, sort_keys=True)))
 
+        t.subtest("phylactery-api", phylactery_checks.check_api, t, op, mgr, vms[leader],
+                  node_info(leader)[1])
         t.subtest("vip-failover", vip_failover, t, op, vms)
     finally:
         op.close()
