@@ -164,7 +164,8 @@ qemu-check: all
 	@qemu-tests/run
 
 # The whole-cluster scenarios (manager + 3 control + 1 worker with real etcd, haproxy, keepalived and
-# the Kubernetes stand-ins; ~10 min each under TCG), not yet part of make check.
+# the Kubernetes stand-ins): cluster (with its subtests phylactery-api and vip-failover on the one
+# formed cluster) and leader-dies; ~7-20 min each under TCG here, not yet part of make check.
 cluster-check: all
 	@qemu-tests/run cluster leader-dies
 
