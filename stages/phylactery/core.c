@@ -70,8 +70,20 @@ static void reload(struct phyl *p, const char *unit, struct reload_retry *rr)
 	long long now = phyl_now_ms();
 	if (!p->reload || !reload_retry_due(rr, now))
 		return;
-	char *argv[] = {"ekctl", "reload", (char *)unit, NULL}, err[200];
+	char *argv[] = {"ekctl", "reload", (char *)unit, NULL}, err[200], out[256];
 	struct run_result res;
+	/* A unit that is not active reads the file when it starts: nothing to reload. Reloading it
+	 * as soon as it came up killed keepalived (SIGHUP within ~2 s of its READY=1, before its
+	 * handler: leader-dies run 1, control2 and control3 lost their keepalived). */
+	char *active[] = {"systemctl", "is-active", (char *)unit, NULL};
+	/* Only a state word on stdout counts (inactive, activating, failed): an ekctl that could not ask
+	 * PID 1 prints none, and then the reload is tried as before. */
+	if (run_cmd(active, 10000, out, sizeof out, &res, err, sizeof err) == 0 && res.exit_code != 0 &&
+	    res.len > 1 && out[0] >= 'a' && out[0] <= 'z') {
+		reload_retry_done(rr, true, now);
+		phyl_action(p, "%s not active: it reads the new configuration when it starts", unit);
+		return;
+	}
 	bool failed = run_cmd(argv, 30000, NULL, 0, &res, err, sizeof err) < 0 || res.exit_code;
 	reload_retry_done(rr, !failed, phyl_now_ms());
 	if (failed)
