@@ -93,6 +93,11 @@ int svcmgr_reload(struct svcmgr *m, const char *name, char *err, size_t cap)
 		snprintf(err, cap, "invalid: %s has no ExecReload=", s->name);
 		return -EINVAL;
 	}
+	if (s->reload_pending) {
+		/* One control process at a time: a second reload would lose track of the first. */
+		snprintf(err, cap, "failed: %s is reloading already", s->name);
+		return -EBUSY;
+	}
 	char e[200];
 	pid_t pid = svc_spawn(m, s, &l->v[0], false, e, sizeof e);
 	if (pid < 0) {
@@ -100,6 +105,7 @@ int svcmgr_reload(struct svcmgr *m, const char *name, char *err, size_t cap)
 		return (int)pid;
 	}
 	s->ctl_pid = pid;
+	s->exec_idx = 0; /* the later ExecReload= commands run in order as each one succeeds */
 	s->reload_pending = true;
 	return 0;
 }

@@ -174,6 +174,7 @@ static void begin_start(struct svcmgr *m, struct svc *s)
 	svc_dirs_create(s);
 	s->ready = false;
 	s->main_pid = s->ctl_pid = s->probe_pid = 0;
+	s->reload_pending = false;
 	s->exec_idx = 0;
 	s->start_ms = now;
 	s->ready_ms = 0;
@@ -322,6 +323,7 @@ static void finish_stop(struct svcmgr *m, struct svc *s)
 	describe(status, desc, sizeof desc);
 	release_main_pidfd(m, s);
 	s->main_pid = s->ctl_pid = s->probe_pid = 0;
+	s->reload_pending = false;
 	s->deadline_ms = 0;
 	bool again = !s->stop_requested && !s->restart_requested && should_restart(s, !failed, status, timeout) &&
 		     !m->shutting_down;
@@ -551,6 +553,21 @@ bool svcmgr_child_exited(struct svcmgr *m, pid_t pid, int status)
 			s->exec_idx++;
 			run_next(m, s);
 		} else if (s->state == SVC_RUNNING && s->reload_pending) {
+			/* Every ExecReload= in order, like systemd (haproxy's check, then its kill -USR2):
+			 * the first failure ends the reload. */
+			const struct unit_exec_list *rl = &s->u.exec[UNIT_EXEC_RELOAD];
+			if (s->exec_idx < rl->n && (rl->v[s->exec_idx].flags & UNIT_EXEC_IGNORE_FAILURE))
+				ok = true;
+			if (ok && ++s->exec_idx < rl->n) {
+				char err[200];
+				pid_t p = svc_spawn(m, s, &rl->v[s->exec_idx], false, err, sizeof err);
+				if (p > 0) {
+					s->ctl_pid = p;
+					return true;
+				}
+				ok = false;
+				snprintf(desc, sizeof desc, "%s", err);
+			}
 			s->reload_pending = false;
 			snprintf(s->why, sizeof s->why, ok ? "reloaded" : "reload failed: %s", desc);
 			ek_info("%s: %s", s->name, s->why);

@@ -1,4 +1,4 @@
-"""Manager + 3 control nodes + 1 worker form a Kubernetes cluster by themselves: one leader, leader_ready, a 3-member etcd, 4 Ready Nodes through the VIP, haproxy reaching every control node, no private key on the share, no secret readable by others; the formation timeline goes to build/qemu-logs/cluster.timeline.json. Then, on the same cluster, subtest cluster/vip-failover: the VIP holder is powered off and the VIP answers from another control node within seconds, the API through it still working.
+"""Manager + 3 control nodes + 1 worker form a Kubernetes cluster by themselves: one leader, leader_ready, a 3-member etcd, 4 Ready Nodes through the VIP, haproxy reaching every control node, no private key on the share, no secret readable by others; the formation timeline goes to build/qemu-logs/cluster.timeline.json. Then, on the same cluster, subtest cluster/phylactery-api: the leader's phylactery API refuses a missing or wrong secret and bad bodies and such requests change nothing, the right secret is served (lib/phylactery_checks.py); and subtest cluster/vip-failover: the VIP holder is powered off and the VIP answers from another control node within seconds, the API through it still working.
 
 Forming the cluster takes most of the time (minutes under TCG), so faults that need a formed
 cluster run after the formation checks, in sequence, each reported as its own test
@@ -20,12 +20,14 @@ import time
 from cluster import boot_manager, wait_manager, node_info
 from netchecks import wait_network, wait_remote_fs
 import formation as fm
+import phylactery_checks
 
 VMS = 5
-SUBTESTS = ["vip-failover"]
+SUBTESTS = ["phylactery-api", "vip-failover"]   # in this order: vip-failover kills a node
 FAILOVER_S = 20              # "within seconds", with room for TCG on 2 shared cores
 CONTROL = ["control1", "control2", "control3"]
 WORKER = ["worker1"]
+VIP_SPREAD_S = 120           # every control node's server UP in haproxy (checks every 2 s)
 FORM_TIMEOUT = 900           # host seconds: 5 VMs under TCG on 2 shared cores
 ETCD = ("ETCDCTL_API=3 etcdctl --endpoints=https://127.0.0.1:2379 "
         "--cacert=/etc/kubernetes/pki/etcd/ca.crt "
@@ -114,19 +116,24 @@ def run(t):
         t.check(sorted(healthy) == want, "etcd healthy endpoints %s, expected %s:\n%s"
                 % (healthy, want, out))
 
-        # the VIP answers on :8443, and haproxy reaches every control node's API
-        seen = set()
-        for _ in range(40):
+        # the VIP answers on :8443, and haproxy reaches every control node's API: haproxy marks a
+        # joiner's server UP only after its health check passes (every 2 s), so the test waits for
+        # the event (every control node answered through the VIP) with a deadline; each poll is one
+        # request through the VIP (round robin over the servers that are UP)
+        seen, codes = set(), {}
+        want = {node_info(n)[1] for n in CONTROL}
+        vip_deadline = time.monotonic() + VIP_SPREAD_S
+        while time.monotonic() < vip_deadline and seen != want:
             rc, out = op.curl("-k", "-D", "-", "-o", "/dev/null",
                               "https://%s:%d/healthz" % (fm.VIP, fm.API_PORT))
             m = re.search(r"(?im)^X-Ekstandin-Node: (\S+):6443", out)
             if m:
                 seen.add(m.group(1))
-            if len(seen) == len(CONTROL):
-                break
-        want = {node_info(n)[1] for n in CONTROL}
-        t.check(seen == want, "through the VIP answered %s, expected every control node %s"
-                % (sorted(seen), sorted(want)))
+            code = re.search(r"^HTTP/\S+ (\d+)", out)
+            key = code.group(1) if code else "curl rc %d" % rc
+            codes[key] = codes.get(key, 0) + 1
+        t.check(seen == want, "through the VIP answered %s within %d s, expected every control "
+                "node %s (answers: %s)" % (sorted(seen), VIP_SPREAD_S, sorted(want), codes))
 
         # the share holds no private key, and its secrets are root's only
         keys = mgr.run("grep -rl 'PRIVATE KEY' /share; find /share -name '*.key'; true")
@@ -150,6 +157,8 @@ def run(t):
         for name, ev in sorted(data["nodes"].items()):
             vms[name].note("timeline %s: %s" % (name, json.dumps(ev, sort_keys=True)))
 
+        t.subtest("phylactery-api", phylactery_checks.check_api, t, op, mgr, vms[leader],
+                  node_info(leader)[1])
         t.subtest("vip-failover", vip_failover, t, op, vms)
     finally:
         op.close()

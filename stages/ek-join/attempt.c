@@ -13,6 +13,15 @@ static void sleep_ms(long long ms)
 		;
 }
 
+void kubeadm_reset(void)
+{
+	char *reset[] = {"kubeadm", "reset", "-f", NULL}, err[200];
+	struct run_result res = {0};
+	if (run_cmd(reset, 120000, NULL, 0, &res, err, sizeof err) < 0 || res.exit_code != 0)
+		notify_status("ek-join", "kubeadm reset -f failed (%s); retrying anyway",
+			      res.timed_out ? "timed out" : res.exit_code ? "exit status" : err);
+}
+
 int with_retries(struct ekjoin *j, const char *what, int (*attempt)(struct ekjoin *j, char *cause, size_t len))
 {
 	long long backoff = 1000;
@@ -28,10 +37,9 @@ int with_retries(struct ekjoin *j, const char *what, int (*attempt)(struct ekjoi
 			return 0;
 		}
 		notify_status("ek-join", "%s: attempt %d failed after %.1f s: %s", what, n, secs, cause);
-		char *reset[] = {"kubeadm", "reset", "-f", NULL}, err[200];
-		struct run_result res;
-		if (run_cmd(reset, 120000, NULL, 0, &res, err, sizeof err) < 0 || res.exit_code != 0)
-			notify_status("ek-join", "kubeadm reset -f failed (%s); retrying anyway", res.timed_out ? "timed out" : "exit status");
+		if (!j->reset_done)
+			kubeadm_reset();
+		j->reset_done = false;
 		if (n == j->attempts)
 			break;
 		notify_status("ek-join", "%s: retrying in %.1f s", what, (double)backoff / 1000.0);

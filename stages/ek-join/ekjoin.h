@@ -18,6 +18,9 @@
 /* The certificate key the leader uploaded with, for phylactery's /join-credentials (0600). */
 #define CERTKEY_CACHE EKJOIN_RUN_DIR "/phylactery-certkey"
 #define SHARE_POLL_MS 250
+/* The share lease a control node holds while it joins (share.h), and how long one waits for it. */
+#define CONTROL_JOIN_LEASE "control-join"
+#define CONTROL_JOIN_WAIT_MS (20 * 60000)
 #define ETCD_DATA_DIR "/var/lib/etcd"
 /* kubeadm init over a restored etcd data dir (restore.c). */
 #define IGNORE_ETCD_DIR "--ignore-preflight-errors=DirAvailable--var-lib-etcd"
@@ -31,6 +34,7 @@ struct ekjoin {
 	int attempts; /* give up after this many failed attempts (the unit's restart takes over) */
 	bool clock_stepped; /* the clock was stepped from (or found close to) the manager's */
 	bool cold_start; /* leader of a cluster nobody runs: restore a snapshot if allowed (restore.c) */
+	bool reset_done; /* the failed attempt ran kubeadm reset itself (inside its lease): with_retries skips it */
 };
 
 long long now_unix(void);
@@ -51,6 +55,9 @@ bool api_through_vip(const struct ekjoin *j, int timeout_ms);
  * and exponential backoff after each failure; every attempt's outcome, cause and duration go to
  * STATUS= and stdout. Returns 0 or the last failure. */
 int with_retries(struct ekjoin *j, const char *what, int (*attempt)(struct ekjoin *j, char *cause, size_t len));
+
+/* kubeadm reset -f, a failure said on STATUS= (the next attempt goes on anyway). */
+void kubeadm_reset(void);
 
 /* Runs argv under a deadline; 0 when it exited 0, else -1 with cause saying how it failed. */
 int run_ok(char *const argv[], int timeout_ms, char *cause, size_t len);

@@ -10,6 +10,7 @@
 #include "kjson.h"
 #include "notify.h"
 #include "ekjoin.h"
+#include "lease_keeper.h"
 
 /* Join credentials from the phylactery at ip. */
 static int fetch_creds(struct ekjoin *j, const char *ip, const char *secret, struct join_creds *c, char *cause,
@@ -65,7 +66,7 @@ static int forget_previous_life(struct ekjoin *j, const char *ip, const char *se
 	return r;
 }
 
-static int join_attempt(struct ekjoin *j, char *cause, size_t len)
+static int join_attempt_locked(struct ekjoin *j, char *cause, size_t len)
 {
 	char secret[65], err[300];
 	struct join_creds c;
@@ -99,6 +100,68 @@ static int join_attempt(struct ekjoin *j, char *cause, size_t len)
 	argv[a] = NULL;
 	notify_status("ek-join", "kubeadm join %s as %s", c.endpoint, j->node.control ? "control plane" : "worker");
 	return run_ok(argv, 15 * 60000, cause, len);
+}
+
+struct lock_wait {
+	struct ekjoin *j;
+	char holder[64];
+	int error;
+	char err[300];
+};
+
+static int try_control_join(void *ctx)
+{
+	struct lock_wait *w = ctx;
+	struct share_entry holder;
+	int r = share_lease_claim(w->j->share, CONTROL_JOIN_LEASE, &w->j->me, now_unix(), &holder, w->err,
+				  sizeof w->err);
+	if (r == CLAIM_WON)
+		return 1;
+	if (r < 0) {
+		w->error = r;
+		return 1;
+	}
+	const char *who = holder.name[0] ? holder.name : "(unreadable lease)";
+	if (strcmp(who, w->holder)) {
+		snprintf(w->holder, sizeof w->holder, "%s", who);
+		notify_status("ek-join", "waiting for %s's control-plane join to end (one at a time)", who);
+	}
+	return 0;
+}
+
+/* A control node's attempt holds the control-join lease from its credentials to its reset: etcd adds one
+ * member at a time, and under load two joins at once starved the members serving the API (a join failed
+ * on its 503s and, reset with its member left behind, cost the cluster its quorum). A failed attempt is
+ * reset inside the lease, so its etcd member is gone before the next node joins. */
+static int join_attempt(struct ekjoin *j, char *cause, size_t len)
+{
+	if (!j->node.control)
+		return join_attempt_locked(j, cause, len);
+	struct lock_wait w = {.j = j};
+	if (!wait_for(try_control_join, &w, NULL, SHARE_POLL_MS, mono_ms() + CONTROL_JOIN_WAIT_MS)) {
+		snprintf(cause, len, "%s held by %s for %d min", CONTROL_JOIN_LEASE, w.holder,
+			 CONTROL_JOIN_WAIT_MS / 60000);
+		return -1;
+	}
+	if (w.error) {
+		snprintf(cause, len, "%s: %s", CONTROL_JOIN_LEASE, w.err);
+		return -1;
+	}
+	struct lease_keeper k;
+	if (lease_keeper_start(&k, j, CONTROL_JOIN_LEASE) < 0) {
+		snprintf(cause, len, "cannot start the %s lease keeper", CONTROL_JOIN_LEASE);
+		share_lease_release(j->share, CONTROL_JOIN_LEASE, &j->me, w.err, sizeof w.err);
+		return -1;
+	}
+	int r = join_attempt_locked(j, cause, len);
+	if (r < 0) {
+		kubeadm_reset();
+		j->reset_done = true;
+	}
+	lease_keeper_stop(&k);
+	if (share_lease_release(j->share, CONTROL_JOIN_LEASE, &j->me, w.err, sizeof w.err) < 0)
+		notify_status("ek-join", "%s", w.err);
+	return r;
 }
 
 int joiner_run(struct ekjoin *j)

@@ -3,7 +3,6 @@
  * every lease/3 seconds by a thread while this runs. */
 #include <dirent.h>
 #include <errno.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,61 +16,10 @@
 #include "run.h"
 #include "files.h"
 #include "kubeadm_config.h"
+#include "lease_keeper.h"
 #include "ekjoin.h"
 
-struct keeper {
-	struct ekjoin *j;
-	pthread_t thread;
-	pthread_mutex_t mu;
-	pthread_cond_t cond;
-	bool stop, lost;
-};
-
-static void *keep_lease(void *arg)
-{
-	struct keeper *k = arg;
-	pthread_mutex_lock(&k->mu);
-	while (!k->stop) {
-		struct timespec until;
-		clock_gettime(CLOCK_MONOTONIC, &until);
-		until.tv_sec += k->j->me.lease / 3 ? k->j->me.lease / 3 : 1;
-		/* A timed wait on the stop flag: wakes at once when the leader is done. */
-		if (pthread_cond_timedwait(&k->cond, &k->mu, &until) != ETIMEDOUT || k->stop)
-			continue;
-		char err[300];
-		if (share_leader_refresh(k->j->share, &k->j->me, now_unix(), err, sizeof err) == -ESTALE) {
-			k->lost = true;
-			notify_status("ek-join", "leader lease lost: %s", err);
-		}
-	}
-	pthread_mutex_unlock(&k->mu);
-	return NULL;
-}
-
-static int keeper_start(struct keeper *k, struct ekjoin *j)
-{
-	*k = (struct keeper){.j = j};
-	pthread_condattr_t ca;
-	pthread_condattr_init(&ca);
-	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-	pthread_cond_init(&k->cond, &ca);
-	pthread_condattr_destroy(&ca);
-	pthread_mutex_init(&k->mu, NULL);
-	return -pthread_create(&k->thread, NULL, keep_lease, k);
-}
-
-static void keeper_stop(struct keeper *k)
-{
-	pthread_mutex_lock(&k->mu);
-	k->stop = true;
-	pthread_cond_signal(&k->cond);
-	pthread_mutex_unlock(&k->mu);
-	pthread_join(k->thread, NULL);
-	pthread_cond_destroy(&k->cond);
-	pthread_mutex_destroy(&k->mu);
-}
-
-static struct keeper *current_keeper;
+static struct lease_keeper *current_keeper;
 
 int run_ok(char *const argv[], int timeout_ms, char *cause, size_t len)
 {
@@ -210,7 +158,7 @@ static int init_attempt(struct ekjoin *j, char *cause, size_t len)
 {
 	char key[65], yaml[8192], err[300], path[400];
 	unsigned char rnd[32];
-	if (current_keeper->lost) {
+	if (lease_keeper_lost(current_keeper)) {
 		snprintf(cause, len, "the leader lease was taken over");
 		return -1;
 	}
@@ -241,7 +189,7 @@ static int init_attempt(struct ekjoin *j, char *cause, size_t len)
 	notify_status("ek-join", "leader: kubeadm init");
 	if (run_ok(init, 15 * 60000, cause, len) < 0)
 		return -1;
-	if (current_keeper->lost) {
+	if (lease_keeper_lost(current_keeper)) {
 		snprintf(cause, len, "the leader lease was taken over during kubeadm init");
 		return -1;
 	}
@@ -281,14 +229,14 @@ int leader_run(struct ekjoin *j)
 		notify_status("ek-join", "leader: cluster secret: %s", err);
 		return -1;
 	}
-	struct keeper k;
-	if (keeper_start(&k, j) < 0) {
+	struct lease_keeper k;
+	if (lease_keeper_start(&k, j, "leader") < 0) {
 		notify_status("ek-join", "leader: cannot start the lease keeper");
 		return -1;
 	}
 	current_keeper = &k;
 	int r = with_retries(j, "kubeadm init", init_attempt);
-	keeper_stop(&k);
+	lease_keeper_stop(&k);
 	current_keeper = NULL;
 	return r;
 }

@@ -239,18 +239,18 @@ static int take_over(const char *leader, const char *stale, const char *text, si
 	return r;
 }
 
-int share_leader_claim(const char *share, const struct share_entry *me, long long now, struct share_entry *holder,
-		       char *err, size_t errlen)
+int share_lease_claim(const char *share, const char *file, const struct share_entry *me, long long now,
+		      struct share_entry *holder, char *err, size_t errlen)
 {
 	char leader[400], stale[480], text[ENTRY_TEXT_MAX], why[256];
 	struct share_entry mine = *me;
 	mine.time = now;
 	int len = share_entry_format(&mine, text, sizeof text);
 	if (len < 0) {
-		snprintf(err, errlen, "leader entry too long");
+		snprintf(err, errlen, "%s entry too long", file);
 		return len;
 	}
-	path_in(leader, sizeof leader, share, "leader");
+	path_in(leader, sizeof leader, share, file);
 	snprintf(stale, sizeof stale, "%s.stale.%s", leader, me->boot_id);
 
 	for (int attempt = 0; attempt < 8; attempt++) {
@@ -296,11 +296,18 @@ int share_leader_claim(const char *share, const struct share_entry *me, long lon
 	return -EAGAIN;
 }
 
-int share_leader_refresh(const char *share, const struct share_entry *me, long long now, char *err, size_t errlen)
+int share_leader_claim(const char *share, const struct share_entry *me, long long now, struct share_entry *holder,
+		       char *err, size_t errlen)
+{
+	return share_lease_claim(share, "leader", me, now, holder, err, errlen);
+}
+
+int share_lease_refresh(const char *share, const char *file, const struct share_entry *me, long long now, char *err,
+			size_t errlen)
 {
 	char leader[400], text[ENTRY_TEXT_MAX], why[256];
 	struct share_entry cur, mine = *me;
-	path_in(leader, sizeof leader, share, "leader");
+	path_in(leader, sizeof leader, share, file);
 	int r = share_entry_read(leader, &cur, why, sizeof why);
 	if (r < 0 || strcmp(cur.boot_id, me->boot_id) || strcmp(cur.name, me->name)) {
 		snprintf(err, errlen, "lease lost: %s", r < 0 ? why : cur.name);
@@ -311,6 +318,31 @@ int share_leader_refresh(const char *share, const struct share_entry *me, long l
 	if (len < 0)
 		return len;
 	return share_write_atomic(leader, text, (size_t)len, 0644, err, errlen);
+}
+
+int share_leader_refresh(const char *share, const struct share_entry *me, long long now, char *err, size_t errlen)
+{
+	return share_lease_refresh(share, "leader", me, now, err, errlen);
+}
+
+int share_lease_release(const char *share, const char *file, const struct share_entry *me, char *err, size_t errlen)
+{
+	char path[400], why[256];
+	struct share_entry cur;
+	path_in(path, sizeof path, share, file);
+	int r = share_entry_read(path, &cur, why, sizeof why);
+	if (r == -ENOENT)
+		return 0;
+	if (r < 0 || strcmp(cur.boot_id, me->boot_id) || strcmp(cur.name, me->name)) {
+		snprintf(err, errlen, "%s is not ours (%s): left alone", file, r < 0 ? why : cur.name);
+		return -ESTALE;
+	}
+	/* Ours and refreshed until now, so nobody may judge it stale and take it over before this unlink. */
+	if (unlink(path) < 0 && errno != ENOENT) {
+		snprintf(err, errlen, "unlink %s: %s", path, strerror(errno));
+		return -errno;
+	}
+	return 0;
 }
 
 int share_leader_ready_write(const char *share, const struct share_entry *me, char *err, size_t errlen)

@@ -5,6 +5,9 @@
  *   leader.takeover        held (O_EXCL) by the one node moving a stale lease aside, so two takers
  *                          never both rename (the second would move the first one's fresh lease)
  *   leader_ready           written by the leader when the API answers through the VIP
+ *   control-join           a lease like leader's, held by the one control node running `kubeadm join
+ *                          --control-plane` (etcd takes one new member at a time; two joins at once
+ *                          overload the members that serve the API); removed by its holder when done
  *   kube.config            the admin kubeconfig, 0600
  *   phylactery/secret      the cluster secret, 64 hex, 0600
  *   phylactery/nodes/NAME  the registry of control nodes
@@ -52,6 +55,14 @@ int share_leader_claim(const char *share, const struct share_entry *me, long lon
 
 /* Renews our lease (time = now). -ESTALE with err naming the new holder when the lease is no longer ours. */
 int share_leader_refresh(const char *share, const struct share_entry *me, long long now, char *err, size_t errlen);
+
+/* The same lease protocol under another file name of the share (leader is share_lease_claim(.., "leader",
+ * ..)): claim, refresh, and release, which removes the file only while it is ours (-ESTALE otherwise). */
+int share_lease_claim(const char *share, const char *file, const struct share_entry *me, long long now,
+		      struct share_entry *holder, char *err, size_t errlen);
+int share_lease_refresh(const char *share, const char *file, const struct share_entry *me, long long now, char *err,
+			size_t errlen);
+int share_lease_release(const char *share, const char *file, const struct share_entry *me, char *err, size_t errlen);
 
 int share_leader_ready_write(const char *share, const struct share_entry *me, char *err, size_t errlen);
 int share_leader_ready_read(const char *share, struct share_entry *e, char *err, size_t errlen);

@@ -50,12 +50,47 @@ int write_if_changed(const char *path, const char *text, size_t len, char *err, 
 	return r < 0 ? r : 1;
 }
 
-static void reload(struct phyl *p, const char *unit)
+long long phyl_now_ms(void)
 {
-	char *argv[] = {"ekctl", "reload", (char *)unit, NULL}, err[200];
+	struct timespec now;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (long long)now.tv_sec * 1000 + now.tv_nsec / 1000000;
+}
+
+int phyl_wait_ms(const struct phyl *p, int cap)
+{
+	long long now = phyl_now_ms();
+	int w = reload_retry_wait_ms(&p->haproxy_reload, now, cap);
+	return reload_retry_wait_ms(&p->keepalived_reload, now, w);
+}
+
+/* Reloads unit when its configuration changed or an earlier reload failed and the retry is due. */
+static void reload(struct phyl *p, const char *unit, struct reload_retry *rr)
+{
+	long long now = phyl_now_ms();
+	if (!p->reload || !reload_retry_due(rr, now))
+		return;
+	char *argv[] = {"ekctl", "reload", (char *)unit, NULL}, err[200], out[256];
 	struct run_result res;
+	/* A unit that is not active reads the file when it starts: nothing to reload. Reloading it
+	 * as soon as it came up killed keepalived (SIGHUP within ~2 s of its READY=1, before its
+	 * handler: leader-dies run 1, control2 and control3 lost their keepalived). */
+	char *active[] = {"systemctl", "is-active", (char *)unit, NULL};
+	/* Only a state word on stdout counts (inactive, activating, failed): an ekctl that could not ask
+	 * PID 1 prints none, and then the reload is tried as before. */
+	if (run_cmd(active, 10000, out, sizeof out, &res, err, sizeof err) == 0 && res.exit_code != 0 &&
+	    res.len > 1 && out[0] >= 'a' && out[0] <= 'z') {
+		reload_retry_done(rr, true, now);
+		phyl_action(p, "%s not active: it reads the new configuration when it starts", unit);
+		return;
+	}
 	bool failed = run_cmd(argv, 30000, NULL, 0, &res, err, sizeof err) < 0 || res.exit_code;
-	phyl_action(p, failed ? "ekctl reload %s failed" : "reloaded %s", unit);
+	reload_retry_done(rr, !failed, phyl_now_ms());
+	if (failed)
+		phyl_action(p, "ekctl reload %s failed (try %u; again in %lld ms)", unit, rr->failures,
+			    rr->next_ms - phyl_now_ms());
+	else
+		phyl_action(p, "reloaded %s", unit);
 	pthread_mutex_lock(&p->mu);
 	failed ? p->metrics.failures++ : p->metrics.reloads++;
 	pthread_mutex_unlock(&p->mu);
@@ -112,16 +147,18 @@ void phyl_refresh(struct phyl *p, const char *event, bool fanout)
 		int r = write_if_changed(p->haproxy_cfg, buf, (size_t)len, err, sizeof err);
 		if (r < 0)
 			phyl_action(p, "%s: %s", p->haproxy_cfg, err);
-		else if (r > 0 && p->reload)
-			reload(p, "haproxy"); /* hitless: haproxy's master hands the listeners to new workers */
+		else if (r > 0)
+			reload_retry_mark(&p->haproxy_reload);
+		reload(p, "haproxy", &p->haproxy_reload); /* hitless: the master hands the listeners over */
 	}
 	if (p->keepalived_conf &&
 	    (len = keepalived_conf_render(&p->conf, &p->node, reg, n, p->secret, buf, sizeof buf)) >= 0) {
 		int r = write_if_changed(p->keepalived_conf, buf, (size_t)len, err, sizeof err);
 		if (r < 0)
 			phyl_action(p, "%s: %s", p->keepalived_conf, err);
-		else if (r > 0 && p->reload)
-			reload(p, "keepalived");
+		else if (r > 0)
+			reload_retry_mark(&p->keepalived_reload);
+		reload(p, "keepalived", &p->keepalived_reload);
 	}
 	if (fanout)
 		tell_peers(p, event, reg, n);

@@ -28,6 +28,9 @@ static int kube_target(const struct phyl *p, struct kube_target *kt, struct kube
 {
 	memset(kt, 0, sizeof *kt);
 	memset(kc, 0, sizeof *kc);
+	/* Not the client's 5 s: a loaded API server (a member joining etcd; 5 VMs under TCG) took longer
+	 * to delete a Node, and every later join attempt failed at its /forget. The joiner allows 60 s. */
+	kt->timeout_ms = 20000;
 	if (!strncmp(p->api_url, "http://", 7)) {
 		snprintf(kt->base, sizeof kt->base, "%s", p->api_url);
 		return 0;

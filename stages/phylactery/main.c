@@ -160,6 +160,10 @@ int main(int argc, char **argv)
 		notify_status("phylactery", "API: %s", api ? "signalfd/eventfd failed" : err);
 		return 1;
 	}
+	/* What haproxy and keepalived run now is unknown (a phylactery restarted after writing a file but
+	 * before its reload): one reload each at the first refresh, retried until it succeeds. */
+	reload_retry_mark(&p.haproxy_reload);
+	reload_retry_mark(&p.keepalived_reload);
 	/* Announce ourselves: the peers add us to their haproxy and keepalived at once. */
 	phyl_refresh(&p, "registry", true);
 	notify_send("READY=1");
@@ -168,7 +172,7 @@ int main(int argc, char **argv)
 	long long last_housekeeping = 0;
 	for (;;) {
 		struct pollfd fds[2] = {{.fd = sfd, .events = POLLIN}, {.fd = p.wake_fd, .events = POLLIN}};
-		int n = poll(fds, 2, HOUSEKEEPING_MS);
+		int n = poll(fds, 2, phyl_wait_ms(&p, HOUSEKEEPING_MS)); /* a reload retry may be due sooner */
 		if (n < 0 && errno != EINTR)
 			break;
 		if (fds[0].revents & POLLIN)
@@ -187,9 +191,7 @@ int main(int argc, char **argv)
 		bool reboot = p.reboot_pending;
 		pthread_mutex_unlock(&p.mu);
 		/* By the clock, not only on a quiet poll: frequent pushes must not starve the etcd checks. */
-		struct timespec now;
-		clock_gettime(CLOCK_MONOTONIC, &now);
-		long long now_ms = (long long)now.tv_sec * 1000 + now.tv_nsec / 1000000;
+		long long now_ms = phyl_now_ms();
 		if (reboot || now_ms - last_housekeeping >= HOUSEKEEPING_MS) {
 			last_housekeeping = now_ms;
 			phyl_housekeeping(&p);

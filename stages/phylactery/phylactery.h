@@ -10,6 +10,7 @@
 #include "node_info.h"
 #include "share.h"
 #include "creds.h"
+#include "reload_retry.h"
 
 #define REGISTRY_MAX 32
 #define ACTIONS_MAX 16
@@ -40,6 +41,7 @@ struct phyl {
 	char share[CONF_PATH_MAX];
 	const char *haproxy_cfg, *keepalived_conf, *ready_seen; /* NULL: not written */
 	bool reload;        /* run `ekctl reload haproxy|keepalived` after a change */
+	struct reload_retry haproxy_reload, keepalived_reload; /* main loop only */
 	char secret[65];
 	struct creds_paths creds;
 	int wake_fd; /* eventfd: the API asks the main loop to refresh */
@@ -71,6 +73,12 @@ void phyl_action(struct phyl *p, const char *fmt, ...) __attribute__((format(pri
 /* One refresh: heartbeat our registry entry, list the registry, rewrite the configs when they
  * changed (and reload), tell the peers when asked to. */
 void phyl_refresh(struct phyl *p, const char *event, bool fanout);
+
+/* CLOCK_MONOTONIC in milliseconds. */
+long long phyl_now_ms(void);
+
+/* How long the main loop may wait before a reload retry is due (cap when none is). */
+int phyl_wait_ms(const struct phyl *p, int cap);
 
 /* API callbacks (api_handlers). */
 int phyl_on_refresh(void *ctx, const char *event, bool fanout, char *msg, size_t len);

@@ -8,6 +8,7 @@
 #include "cluster_conf.h"
 #include "lb_config.h"
 #include "phylactery.h"
+#include "reload_retry.h"
 
 static const char *const secret = "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff";
 
@@ -189,11 +190,42 @@ TEST(write_if_changed_writes_only_changes)
 	t_rmtree(dir);
 }
 
+/* A failed reload (haproxy not running yet) is tried again, later each time, until one succeeds;
+ * before, nothing retried it until the registry changed. */
+TEST(a_failed_reload_is_retried_with_backoff)
+{
+	struct reload_retry r = {0};
+	T_ASSERT(!reload_retry_due(&r, 0));
+	T_EQ_INT(reload_retry_wait_ms(&r, 0, 10000), 10000);
+	reload_retry_mark(&r);
+	T_ASSERT(reload_retry_due(&r, 5));
+	T_EQ_INT(reload_retry_wait_ms(&r, 5, 10000), 0);
+	reload_retry_done(&r, false, 100);
+	T_ASSERT(!reload_retry_due(&r, 1099));
+	T_ASSERT(reload_retry_due(&r, 1100));
+	T_EQ_INT(reload_retry_wait_ms(&r, 600, 10000), 500);
+	reload_retry_done(&r, false, 1100);
+	T_ASSERT(!reload_retry_due(&r, 3099));
+	T_ASSERT(reload_retry_due(&r, 3100));
+	long long t = 3100;
+	for (int i = 0; i < 20; i++)
+		reload_retry_done(&r, false, t);
+	T_EQ_INT((int)(r.next_ms - t), RELOAD_RETRY_MAX_MS); /* capped, never given up */
+	T_ASSERT(r.needed);
+	/* a change while failing: try at once, the delay starts over */
+	reload_retry_mark(&r);
+	T_ASSERT(reload_retry_due(&r, t));
+	reload_retry_done(&r, true, t);
+	T_ASSERT(!r.needed && !reload_retry_due(&r, t + 100000));
+	T_EQ_INT(reload_retry_wait_ms(&r, t, 7000), 7000);
+}
+
 int main(void)
 {
 	T_RUN(haproxy_golden);
 	T_RUN(keepalived_golden);
 	T_RUN(real_programs_accept_the_configs);
 	T_RUN(write_if_changed_writes_only_changes);
+	T_RUN(a_failed_reload_is_retried_with_backoff);
 	return T_END();
 }

@@ -77,6 +77,39 @@ TEST(own_lease_is_recognised_and_fresh_lease_is_held)
 	t_rmtree(dir);
 }
 
+/* The control-join lease: the leader's protocol under its own name, independent of the leader file;
+ * released only by its holder, after which the next node wins at once. */
+TEST(control_join_lease_is_separate_and_released_by_its_holder)
+{
+	char dir[64], err[256], path[160];
+	struct share_entry a = entry("control2", "10.0.0.12", 1), b = entry("control3", "10.0.0.13", 2), h;
+	T_ASSERT(t_tmpdir(dir, sizeof dir));
+	T_EQ_INT(share_leader_claim(dir, &b, 1000, &h, err, sizeof err), CLAIM_WON); /* another file */
+	T_EQ_INT(share_lease_claim(dir, "control-join", &a, 1000, &h, err, sizeof err), CLAIM_WON);
+	T_EQ_INT(share_lease_claim(dir, "control-join", &b, 1010, &h, err, sizeof err), CLAIM_HELD);
+	T_EQ_STR(h.name, "control2");
+	/* b cannot release a's lease; a refreshes and releases its own */
+	T_EQ_INT(share_lease_release(dir, "control-join", &b, err, sizeof err), -ESTALE);
+	T_CONTAINS(err, "control2");
+	T_EQ_INT(share_lease_refresh(dir, "control-join", &a, 1020, err, sizeof err), 0);
+	T_EQ_INT(share_lease_release(dir, "control-join", &a, err, sizeof err), 0);
+	snprintf(path, sizeof path, "%s/control-join", dir);
+	T_ASSERT(access(path, F_OK) < 0);
+	T_EQ_INT(share_lease_release(dir, "control-join", &a, err, sizeof err), 0); /* already gone: fine */
+	T_EQ_INT(share_lease_claim(dir, "control-join", &b, 1021, &h, err, sizeof err), CLAIM_WON);
+	/* a holder that died is taken over after its lease, as the leader is */
+	T_EQ_INT(share_lease_claim(dir, "control-join", &a, 1052, &h, err, sizeof err), CLAIM_WON);
+	snprintf(path, sizeof path, "%s/control-join.stale.%s", dir, a.boot_id);
+	T_EQ_INT(share_entry_read(path, &h, err, sizeof err), 0);
+	T_EQ_STR(h.name, "control3");
+	/* the leader file was never touched */
+	snprintf(path, sizeof path, "%s/leader", dir);
+	T_EQ_INT(share_entry_read(path, &h, err, sizeof err), 0);
+	T_EQ_STR(h.name, "control3");
+	T_EQ_INT(h.time, 1000);
+	t_rmtree(dir);
+}
+
 TEST(stale_lease_is_taken_over_and_kept_aside)
 {
 	char dir[64], err[256], path[160];
@@ -230,6 +263,7 @@ int main(void)
 	T_RUN(election_race_has_one_winner);
 	T_RUN(own_lease_is_recognised_and_fresh_lease_is_held);
 	T_RUN(stale_lease_is_taken_over_and_kept_aside);
+	T_RUN(control_join_lease_is_separate_and_released_by_its_holder);
 	T_RUN(garbage_leader_file_goes_by_its_age);
 	T_RUN(takeover_race_has_one_winner);
 	T_RUN(registry_lists_valid_entries_sorted);

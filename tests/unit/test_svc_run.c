@@ -1054,6 +1054,37 @@ TEST(exec_reload_runs_beside_the_main_process)
 	T_EQ_STR(S("a.service")->why, "reloaded");
 }
 
+/* haproxy's unit: a check, then `kill -USR2 $MAINPID`. Only the first ran once, so haproxy never
+ * re-read its configuration (the cluster scenario's VIP reached one control node). */
+TEST(every_exec_reload_runs_in_order)
+{
+	unit("a.service", SIMPLE "ExecReload=/bin/check\nExecReload=/bin/kill -USR2 $MAINPID\n", "a");
+	boot("a.service");
+	char err[200];
+	T_EQ_INT(svcmgr_reload(&m, "a.service", err, sizeof err), 0);
+	T_EQ_INT(svcmgr_reload(&m, "a.service", err, sizeof err), -EBUSY);
+	T_CONTAINS(err, "reloading already");
+	T_EQ_INT(pid_of("/bin/kill"), 0);
+	exits(pid_of("/bin/check"), 0);
+	T_ASSERT(pid_of("/bin/kill") > 0);
+	T_ASSERT(S("a.service")->reload_pending);
+	exits(pid_of("/bin/kill"), 0);
+	T_EQ_STR(S("a.service")->why, "reloaded");
+	T_EQ_INT(svcmgr_reload(&m, "a.service", err, sizeof err), 0);
+}
+
+TEST(a_failed_exec_reload_ends_the_reload)
+{
+	unit("a.service", SIMPLE "ExecReload=/bin/check\nExecReload=/bin/kill -USR2 $MAINPID\n", "a");
+	boot("a.service");
+	char err[200];
+	T_EQ_INT(svcmgr_reload(&m, "a.service", err, sizeof err), 0);
+	exits(pid_of("/bin/check"), 1);
+	T_EQ_INT(pid_of("/bin/kill"), 0);
+	T_EQ_STR(state("a.service"), "running");
+	T_CONTAINS(S("a.service")->why, "reload failed");
+}
+
 TEST(reload_of_a_unit_that_is_not_running_is_refused)
 {
 	unit("a.service", SIMPLE "ExecReload=/bin/reload\n", "a");
@@ -1160,6 +1191,8 @@ int main(void)
 	RUN(reload_of_an_idle_unit_applies_at_once);
 	RUN(reload_mid_oneshot_keeps_the_running_list);
 	RUN(exec_reload_runs_beside_the_main_process);
+	RUN(every_exec_reload_runs_in_order);
+	RUN(a_failed_exec_reload_ends_the_reload);
 	RUN(reload_of_a_unit_that_is_not_running_is_refused);
 	RUN(start_of_an_unknown_unit_is_not_found);
 	RUN(log_records_each_process);

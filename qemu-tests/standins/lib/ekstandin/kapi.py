@@ -6,6 +6,7 @@ import json
 import os
 import ssl
 import tempfile
+import time
 import urllib.parse
 
 
@@ -40,19 +41,40 @@ class Client:
     # 60 s: under TCG, while a second control node joins (etcd learner added, then promoted),
     # the stand-in apiserver took over 15 s to answer a CSR and the join failed with "The read
     # operation timed out" (cluster run, control3's TLS bootstrap).
+    #
+    # retry_s: for how long a request that met a server error (5xx, 429) or a connection/TLS
+    # failure is tried again (0: never). kubeadm retries its API calls (v1beta4's
+    # timeouts.kubernetesAPICall, 1 min); the kubeadm stand-in does too: through the VIP a call
+    # can land on a control node whose etcd member has just joined and answers 503 for a while.
     def __init__(self, server, ca_pem=None, cert_pem=None, key_pem=None, token=None,
-                 insecure=False, timeout=60, host_override=None):
+                 insecure=False, timeout=60, host_override=None, retry_s=0):
         u = urllib.parse.urlsplit(server)
         self.host, self.port = u.hostname, u.port or 443
         self.ctx = _ctx(ca_pem, cert_pem, key_pem, insecure)
         self.token = token
         self.timeout = timeout
+        self.retry_s = retry_s
 
     @classmethod
     def from_kubeconfig(cls, kc, **kw):
         return cls(kc["server"], kc["ca"], kc["cert"], kc["key"], kc["token"], **kw)
 
     def request(self, method, path, body=None, content_type="application/json"):
+        deadline = time.monotonic() + self.retry_s
+        pause = 0.5
+        while True:
+            try:
+                return self.request_once(method, path, body, content_type)
+            except ApiError as e:
+                if (e.code < 500 and e.code != 429) or time.monotonic() >= deadline:
+                    raise
+            except (OSError, http.client.HTTPException):
+                if time.monotonic() >= deadline:
+                    raise
+            time.sleep(pause)  # backoff before the next try, as kubeadm's own retries do
+            pause = min(pause * 2, 4)
+
+    def request_once(self, method, path, body=None, content_type="application/json"):
         c = http.client.HTTPSConnection(self.host, self.port, context=self.ctx,
                                         timeout=self.timeout)
         headers = {"Accept": "application/json", "User-Agent": "ekstandin"}
