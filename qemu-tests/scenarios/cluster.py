@@ -1,4 +1,4 @@
-"""Manager + 3 control nodes + 1 worker form a Kubernetes cluster by themselves: one leader, leader_ready, a 3-member etcd, 4 Ready Nodes through the VIP, haproxy reaching every control node, no private key on the share, no secret readable by others; the formation timeline goes to build/qemu-logs/cluster.timeline.json. Then, on the same cluster, subtest cluster/vip-failover: the VIP holder is powered off and the VIP answers from another control node within seconds, the API through it still working.
+"""Manager + 3 control nodes + 1 worker form a Kubernetes cluster by themselves: one leader, leader_ready, a 3-member etcd, 4 Ready Nodes through the VIP, haproxy reaching every control node, no private key on the share, no secret readable by others; the formation timeline goes to build/qemu-logs/cluster.timeline.json. Then, on the same cluster, faults as subtests: cluster/vip-failover (the VIP holder is powered off; the VIP answers from another control node within seconds, the API through it still working), then the healing ones of lib/heal.py: rejoin-control (that node boots again and rejoins exactly), rejoin-worker, keepalived-crash, quorum-loss.
 
 Forming the cluster takes most of the time (minutes under TCG), so faults that need a formed
 cluster run after the formation checks, in sequence, each reported as its own test
@@ -20,9 +20,10 @@ import time
 from cluster import boot_manager, wait_manager, node_info
 from netchecks import wait_network, wait_remote_fs
 import formation as fm
+import heal
 
 VMS = 5
-SUBTESTS = ["vip-failover"]
+SUBTESTS = ["vip-failover", "rejoin-control", "rejoin-worker", "keepalived-crash", "quorum-loss"]
 FAILOVER_S = 20              # "within seconds", with room for TCG on 2 shared cores
 CONTROL = ["control1", "control2", "control3"]
 WORKER = ["worker1"]
@@ -150,7 +151,16 @@ def run(t):
         for name, ev in sorted(data["nodes"].items()):
             vms[name].note("timeline %s: %s" % (name, json.dumps(ev, sort_keys=True)))
 
+        # faults in sequence (lib/heal.py): the VIP holder powered off comes back (rejoin-control),
+        # the worker reboots, keepalived crashes; quorum-loss ends the cluster, so it is last
+        gone = fm.vip_holder(vms, CONTROL)
         t.subtest("vip-failover", vip_failover, t, op, vms)
+        again = gone[0] if len(gone) == 1 else CONTROL[0]
+        t.subtest("rejoin-control", heal.rejoin_control, t, net, op, vms, CONTROL, again, data)
+        t.subtest("rejoin-worker", heal.rejoin_worker, t, net, op, vms, WORKER[0], data)
+        fm.write_timeline(t.name, data)
+        t.subtest("keepalived-crash", heal.keepalived_crash, t, op, vms, CONTROL)
+        t.subtest("quorum-loss", heal.quorum_loss, t, mgr, vms, CONTROL)
     finally:
         op.close()
 
