@@ -74,6 +74,11 @@ class Operator:
                            timeout=timeout)
         return p.returncode, p.stdout
 
+    def reload(self, kubeconfig_text):
+        """A new admin kubeconfig (a cluster formed again has new credentials)."""
+        with open(self.kc, "w") as f:
+            f.write(kubeconfig_text)
+
     def close(self):
         if os.path.exists(self.kc):
             os.unlink(self.kc)

@@ -10,6 +10,8 @@ nothing kept (the node's log continues in NAME-NODE-bootN.log). What each subtes
   (its previous life's Node was removed, not reused), Ready.
 - keepalived-crash: keepalived is killed with SIGKILL on the VIP holder (it cannot remove the VIP
   itself): once ekinit has restarted it, exactly one node has the VIP, and it stays so.
+- cold-restart: every node powered off and booted again: the new leader restores the newest etcd
+  snapshot, so a ConfigMap created before is still there.
 - quorum-loss: 2 of 3 control nodes powered off: the survivor reports the loss on its console,
   in `ekctl status` and in /share/quorum-lost, with the recovery command. Last: it ends the cluster."""
 
@@ -203,3 +205,40 @@ def quorum_loss(t, mgr, vms, controls):
     rc, share = mgr.run_rc("cat /share/quorum-lost", 30)
     t.check(rc == 0 and "recovery=" in share and ("name=%s" % survivor) in share,
             "/share/quorum-lost: %s" % share)
+
+
+def cold_restart(t, net, op, mgr, vms, controls, workers, timeline):
+    """Every node powered off, then all booted again (a rack's power cycle): the new leader restores
+    the newest etcd snapshot (restore_on_cold_start = yes in the test's cluster.conf), so a ConfigMap
+    created before is there again through the VIP."""
+    marker = "before-cold-restart"
+    rc, out = op.kubectl("create", "configmap", marker, "--from-literal=a=b")
+    t.check(rc == 0, "creating ConfigMap %s: %s" % (marker, out))
+    t_marker = time.monotonic()
+    # a snapshot taken after the marker was written (the etcd leader's phylactery says so; the
+    # test's snapshot_interval is 60 s)
+    deadline = time.monotonic() + 300
+    snap = None
+    while time.monotonic() < deadline and snap is None:
+        snap = next((n for n in controls if fm.first_time(vms[n], r"phylactery: .*snapshot: \S+ written",
+                                                           after=t_marker)), None)
+        if snap is None:
+            mgr.run_rc("true", 30)  # one guest round trip per poll
+    t.check(snap is not None, "no etcd snapshot written after ConfigMap %s was created" % marker)
+    for n in controls + workers:
+        if vms[n].running():
+            vms[n].note("test: powering off every node (cold restart)")
+            vms[n].kill()
+    t_boot = time.monotonic()
+    for n in controls + workers:
+        power_cycle(t, net, vms, n)
+    for n in controls + workers:
+        wait_join_done(t, vms[n], n)
+    restored = [n for n in controls if vms[n].seen(r"ek-join: leader: cold start: restoring ")]
+    t.check(len(restored) == 1, "nodes that restored a snapshot: %s" % restored)
+    # the old admin kubeconfig's client certificate may be gone with the new CA: read it afresh
+    op.reload(mgr.run("cat /share/kube.config"))
+    fm.wait_ready(t, op, controls + workers, time.monotonic() + REJOIN_TIMEOUT)
+    rc, out = op.kubectl("get", "configmap", marker, "-o", "jsonpath={.data.a}")
+    t.check(rc == 0 and out.strip() == "b", "ConfigMap %s after the cold restart: %s" % (marker, out))
+    timeline["cold_restart_seconds"] = round(time.monotonic() - t_boot, 2)

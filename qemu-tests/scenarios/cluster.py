@@ -1,4 +1,4 @@
-"""Manager + 3 control nodes + 1 worker form a Kubernetes cluster by themselves: one leader, leader_ready, a 3-member etcd, 4 Ready Nodes through the VIP, haproxy reaching every control node, no private key on the share, no secret readable by others; the formation timeline goes to build/qemu-logs/cluster.timeline.json. Then, on the same cluster, faults as subtests: cluster/vip-failover (the VIP holder is powered off; the VIP answers from another control node within seconds, the API through it still working), then the healing ones of lib/heal.py: rejoin-control (that node boots again and rejoins exactly), rejoin-worker, keepalived-crash, quorum-loss.
+"""Manager + 3 control nodes + 1 worker form a Kubernetes cluster by themselves: one leader, leader_ready, a 3-member etcd, 4 Ready Nodes through the VIP, haproxy reaching every control node, no private key on the share, no secret readable by others; the formation timeline goes to build/qemu-logs/cluster.timeline.json. Then, on the same cluster, faults as subtests: cluster/vip-failover (the VIP holder is powered off; the VIP answers from another control node within seconds, the API through it still working), then the healing ones of lib/heal.py: rejoin-control (that node boots again and rejoins exactly), rejoin-worker, keepalived-crash, cold-restart (every node powered off and booted again: objects survive through the etcd snapshot), quorum-loss.
 
 Forming the cluster takes most of the time (minutes under TCG), so faults that need a formed
 cluster run after the formation checks, in sequence, each reported as its own test
@@ -23,7 +23,8 @@ import formation as fm
 import heal
 
 VMS = 5
-SUBTESTS = ["vip-failover", "rejoin-control", "rejoin-worker", "keepalived-crash", "quorum-loss"]
+SUBTESTS = ["vip-failover", "rejoin-control", "rejoin-worker", "keepalived-crash", "cold-restart",
+            "quorum-loss"]
 FAILOVER_S = 20              # "within seconds", with room for TCG on 2 shared cores
 CONTROL = ["control1", "control2", "control3"]
 WORKER = ["worker1"]
@@ -160,6 +161,8 @@ def run(t):
         t.subtest("rejoin-worker", heal.rejoin_worker, t, net, op, vms, WORKER[0], data)
         fm.write_timeline(t.name, data)
         t.subtest("keepalived-crash", heal.keepalived_crash, t, op, vms, CONTROL)
+        t.subtest("cold-restart", heal.cold_restart, t, net, op, mgr, vms, CONTROL, WORKER, data)
+        fm.write_timeline(t.name, data)
         t.subtest("quorum-loss", heal.quorum_loss, t, mgr, vms, CONTROL)
     finally:
         op.close()
