@@ -30,11 +30,12 @@ def require_stages(t):
             "the cluster scenarios need them")
 
 
-def boot_cluster_node(t, net, node, memory):
+def boot_cluster_node(t, net, node, memory, label=None):
+    """label: the log's name (default: the node's); a node booted again gets another."""
     mac, _ = node_info(node)
     base = node_image(t.image, node, out=os.path.dirname(t.image.initrd), scope=t.name)
     initrd, size, note, stages = clusterimage.cluster_image(base)
-    vm = t.boot(CMDLINE, memory=memory, initrd=initrd, net=net, mac=mac, label=node)
+    vm = t.boot(CMDLINE, memory=memory, initrd=initrd, net=net, mac=mac, label=label or node)
     vm.note("image %s: %.1f MB uncompressed; %s" % (os.path.basename(initrd), size / 1e6, note))
     return vm
 
@@ -72,6 +73,11 @@ class Operator:
                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                            timeout=timeout)
         return p.returncode, p.stdout
+
+    def reload(self, kubeconfig_text):
+        """A new admin kubeconfig (a cluster formed again has new credentials)."""
+        with open(self.kc, "w") as f:
+            f.write(kubeconfig_text)
 
     def close(self):
         if os.path.exists(self.kc):

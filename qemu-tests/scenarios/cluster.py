@@ -1,4 +1,4 @@
-"""Manager + 3 control nodes + 1 worker form a Kubernetes cluster by themselves: one leader, leader_ready, a 3-member etcd, 4 Ready Nodes through the VIP, haproxy reaching every control node, no private key on the share, no secret readable by others; the formation timeline goes to build/qemu-logs/cluster.timeline.json. Then, on the same cluster, subtest cluster/phylactery-api: the leader's phylactery API refuses a missing or wrong secret and bad bodies and such requests change nothing, the right secret is served (lib/phylactery_checks.py); and subtest cluster/vip-failover: the VIP holder is powered off and the VIP answers from another control node within seconds, the API through it still working.
+"""Manager + 3 control nodes + 1 worker form a Kubernetes cluster by themselves: one leader, leader_ready, a 3-member etcd, 4 Ready Nodes through the VIP, haproxy reaching every control node, no private key on the share, no secret readable by others; the formation timeline goes to build/qemu-logs/cluster.timeline.json. Then, on the same cluster, subtests: cluster/phylactery-api (the leader's phylactery API refuses a missing or wrong secret and bad bodies and such requests change nothing, the right secret is served: lib/phylactery_checks.py), cluster/vip-failover (the VIP holder is powered off; the VIP answers from another control node within seconds, the API through it still working), then the healing faults of lib/heal.py: rejoin-control (that node boots again and rejoins exactly), rejoin-worker, keepalived-crash, cold-restart (every node powered off and booted again: objects survive through the etcd snapshot), quorum-loss.
 
 Forming the cluster takes most of the time (minutes under TCG), so faults that need a formed
 cluster run after the formation checks, in sequence, each reported as its own test
@@ -14,16 +14,22 @@ etcd and kubectl, and the TEST STAND-INS for kubeadm, kubelet and kube-apiserver
 operator: Debian's kubectl 1.20 with /share/kube.config, through the VIP."""
 
 import json
+import os
 import re
 import time
 
 from cluster import boot_manager, wait_manager, node_info
 from netchecks import wait_network, wait_remote_fs
 import formation as fm
+import heal
 import phylactery_checks
 
 VMS = 5
-SUBTESTS = ["phylactery-api", "vip-failover"]   # in this order: vip-failover kills a node
+# EKINIT_CLUSTER_FAULTS=0 (make bench-cluster): the formation only, no subtests. In this order:
+# vip-failover kills a node, quorum-loss ends the cluster.
+FAULTS = os.environ.get("EKINIT_CLUSTER_FAULTS", "1") != "0"
+SUBTESTS = ["phylactery-api", "vip-failover", "rejoin-control", "rejoin-worker", "keepalived-crash",
+            "cold-restart", "quorum-loss"] if FAULTS else []
 FAILOVER_S = 20              # "within seconds", with room for TCG on 2 shared cores
 CONTROL = ["control1", "control2", "control3"]
 WORKER = ["worker1"]
@@ -157,9 +163,22 @@ def run(t):
         for name, ev in sorted(data["nodes"].items()):
             vms[name].note("timeline %s: %s" % (name, json.dumps(ev, sort_keys=True)))
 
+        if not FAULTS:
+            return
         t.subtest("phylactery-api", phylactery_checks.check_api, t, op, mgr, vms[leader],
                   node_info(leader)[1])
+        # faults in sequence (lib/heal.py): the VIP holder powered off comes back (rejoin-control),
+        # the worker reboots, keepalived crashes; quorum-loss ends the cluster, so it is last
+        gone = fm.vip_holder(vms, CONTROL)
         t.subtest("vip-failover", vip_failover, t, op, vms)
+        again = gone[0] if len(gone) == 1 else CONTROL[0]
+        t.subtest("rejoin-control", heal.rejoin_control, t, net, op, vms, CONTROL, again, data)
+        t.subtest("rejoin-worker", heal.rejoin_worker, t, net, op, vms, WORKER[0], data)
+        fm.write_timeline(t.name, data)
+        t.subtest("keepalived-crash", heal.keepalived_crash, t, op, vms, CONTROL)
+        t.subtest("cold-restart", heal.cold_restart, t, net, op, mgr, vms, CONTROL, WORKER, data)
+        fm.write_timeline(t.name, data)
+        t.subtest("quorum-loss", heal.quorum_loss, t, mgr, vms, CONTROL)
     finally:
         op.close()
 
