@@ -107,7 +107,7 @@ $(BUILD)/ekinit: $(BUILD)/obj/init/main.o $(call libs,obj,$(USES_main))
 $(BUILD)/ekctl: $(BUILD)/obj/ekctl/ekctl.o $(call libs,obj,ekctl $(USES_ekctl))
 	$(CC) $(CFLAGS) -o $@ $^
 
-.PHONY: all clean check unit fuzz qemu-check cluster-check demo check-links check-clang check-layers bench check-image
+.PHONY: all clean check unit fuzz qemu-check cluster-check demo demo-node check-links check-clang check-layers bench check-image
 all: $(BUILD)/ekinit $(BUILD)/ekctl $(STAGES_BIN)
 
 # The Debian packages the build and the tests need (tools/debian-packages), installed when missing.
@@ -180,6 +180,11 @@ check: all check-links check-clang check-layers $(UNIT_BIN) $(STAGES_UNIT_BIN)
 
 demo: all
 	@qemu-tests/demo
+
+# One real node image (image/debian/build's, built once into ~/.cache/ekinit with mmdebstrap) with
+# the overlay rendered for it, booted in QEMU on this terminal (image/demo-node --help).
+demo-node: all
+	@image/demo-node
 
 # The benchmark (slow, ~20 min under TCG): systemd against ekinit booting one Debian node image,
 # and the tmpfs root move; rewrites docs/benchmarks.md and docs/benchmarks.png (bench/run --help).
