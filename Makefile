@@ -107,7 +107,7 @@ $(BUILD)/ekinit: $(BUILD)/obj/init/main.o $(call libs,obj,$(USES_main))
 $(BUILD)/ekctl: $(BUILD)/obj/ekctl/ekctl.o $(call libs,obj,ekctl $(USES_ekctl))
 	$(CC) $(CFLAGS) -o $@ $^
 
-.PHONY: all clean check unit fuzz qemu-check cluster-check demo check-links check-clang check-layers bench bench-cluster
+.PHONY: all clean check unit fuzz qemu-check cluster-check demo demo-node check-links check-clang check-layers bench bench-cluster check-image
 all: $(BUILD)/ekinit $(BUILD)/ekctl $(STAGES_BIN)
 
 # The Debian packages the build and the tests need (tools/debian-packages), installed when missing.
@@ -151,6 +151,11 @@ unit: $(UNIT_BIN) $(STAGES_UNIT_BIN) $(BUILD)/ekctl
 check-layers: $(foreach L,$(LAYERS),$(BUILD)/obj/lib$L.a) $(BUILD)/obj/init/main.o
 	@tools/check-layers $(BUILD)/obj $(foreach L,$(LAYERS) main,$L=$(or $(DIR_$L),init):$(subst $(space),$(comma),$(strip $(USES_$L))))
 
+# The node image recipes (image/): package and file lists against what the stages and units need,
+# install-ekinit into a temporary root, the Rocky Containerfile and the scripts linted. Builds no image.
+check-image: all
+	@tests/check-image-recipes
+
 check-links: $(BUILD)/ekinit
 	@if ldd $(BUILD)/ekinit | grep -Eq 'libcurl|libcjson|libkmod|libmount|libcrypto'; then \
 		echo "FAIL ekinit links libcurl, cJSON, libkmod, libmount or libcrypto"; exit 1; fi
@@ -176,6 +181,11 @@ check: all check-links check-clang check-layers $(UNIT_BIN) $(STAGES_UNIT_BIN)
 
 demo: all
 	@qemu-tests/demo
+
+# One real node image (image/debian/build's, built once into ~/.cache/ekinit with mmdebstrap) with
+# the overlay rendered for it, booted in QEMU on this terminal (image/demo-node --help).
+demo-node: all
+	@image/demo-node
 
 # The benchmark (slow, ~20 min under TCG): systemd against ekinit booting one Debian node image,
 # and the tmpfs root move; rewrites docs/benchmarks.md and docs/benchmarks.png (bench/run --help).
