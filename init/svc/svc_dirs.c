@@ -1,5 +1,7 @@
-/* RuntimeDirectory= and StateDirectory=: made before a start, the runtime ones removed after a
- * stop. /run is PID 1's own tmpfs, so none of this can hang on a remote file system. */
+/* RuntimeDirectory= and StateDirectory=: made before a start, in a check child (svc_check.c),
+ * the runtime ones removed after a stop. /run is PID 1's own tmpfs, but a name with a slash can
+ * lead through a symlink or a mount to anywhere, /var/lib may hold a remote mount, and
+ * getpwnam() may ask a directory server: none of that may hang PID 1. */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -10,20 +12,27 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "log.h"
+#include "svc_check.h"
 #include "svc_dirs.h"
 
-/* RuntimeDirectory= belongs to the service's User=/Group= with exactly RuntimeDirectoryMode=
- * (not reduced by PID 1's umask). /run is PID 1's own tmpfs, so none of this can hang on a remote
- * file system; the directory is opened without following a symlink before it is changed. */
-static void make_runtime_dir(struct svc *s, const char *p)
+static void complain(const char *key, const char *path, const char *what)
 {
+	fprintf(stderr, "ekinit: %s %s: %s\n", key, path, what);
+}
+
+/* RuntimeDirectory= belongs to the service's User=/Group= with exactly RuntimeDirectoryMode=
+ * (not reduced by PID 1's umask); the directory is opened without following a symlink before it
+ * is changed. Runs in the check child: complaints go to stderr, the service's log. */
+static int make_runtime_dir(const struct svc *s, const char *p)
+{
+	int bad = 0;
 	uid_t uid = 0;
 	gid_t gid = 0;
 	if (s->u.user) {
 		struct passwd *pw = getpwnam(s->u.user);
 		if (!pw) {
-			ek_warn("%s: RuntimeDirectory %s: no user %s (left to root)", s->name, p, s->u.user);
+			complain("RuntimeDirectory", p, "no such user (left to root)");
+			bad = 1;
 		} else {
 			uid = pw->pw_uid;
 			gid = pw->pw_gid;
@@ -31,20 +40,25 @@ static void make_runtime_dir(struct svc *s, const char *p)
 	}
 	if (s->u.group) {
 		struct group *gr = getgrnam(s->u.group);
-		if (gr)
+		if (gr) {
 			gid = gr->gr_gid;
-		else
-			ek_warn("%s: RuntimeDirectory %s: no group %s", s->name, p, s->u.group);
+		} else {
+			complain("RuntimeDirectory", p, "no such group");
+			bad = 1;
+		}
 	}
 	if (mkdir(p, 0700) < 0 && errno != EEXIST) {
-		ek_warn("%s: RuntimeDirectory %s: %s", s->name, p, strerror(errno));
-		return;
+		complain("RuntimeDirectory", p, strerror(errno));
+		return 1;
 	}
 	int fd = open(p, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (fd < 0 || fchown(fd, uid, gid) < 0 || fchmod(fd, s->u.runtime_directory_mode & 07777) < 0)
-		ek_warn("%s: RuntimeDirectory %s: %s", s->name, p, strerror(errno));
+	if (fd < 0 || fchown(fd, uid, gid) < 0 || fchmod(fd, s->u.runtime_directory_mode & 07777) < 0) {
+		complain("RuntimeDirectory", p, strerror(errno));
+		bad = 1;
+	}
 	if (fd >= 0)
 		close(fd);
+	return bad;
 }
 
 /* Removes what is under dirfd/name without following a symlink anywhere (the service may have
@@ -85,18 +99,36 @@ void svc_dirs_remove(struct svc *s, bool restarting)
 	close(run);
 }
 
-void svc_dirs_create(struct svc *s)
+int svc_dirs_make(const struct svc *s, int progress)
 {
-	for (size_t i = 0; i < s->u.runtime_directory.n; i++) {
+	int bad = 0;
+	size_t nrun = s->u.runtime_directory.n;
+	for (size_t i = 0; i < nrun; i++) {
 		char p[512];
+		svc_check_progress(progress, (unsigned)i);
 		snprintf(p, sizeof p, "/run/%s", s->u.runtime_directory.v[i]);
-		make_runtime_dir(s, p);
+		bad |= make_runtime_dir(s, p);
 	}
 	for (size_t i = 0; i < s->u.state_directory.n; i++) {
 		char p[512];
+		svc_check_progress(progress, (unsigned)(nrun + i));
 		snprintf(p, sizeof p, "/var/lib/%s", s->u.state_directory.v[i]);
 		mkdir("/var/lib", 0755);
-		if (mkdir(p, 0755) < 0 && errno != EEXIST)
-			ek_warn("%s: StateDirectory %s: %s", s->name, p, strerror(errno));
+		if (mkdir(p, 0755) < 0 && errno != EEXIST) {
+			complain("StateDirectory", p, strerror(errno));
+			bad = 1;
+		}
 	}
+	return bad;
+}
+
+void svc_dirs_name(const struct svc *s, unsigned idx, char *out, size_t cap)
+{
+	size_t nrun = s->u.runtime_directory.n;
+	if (idx < nrun)
+		snprintf(out, cap, "RuntimeDirectory=%s", s->u.runtime_directory.v[idx]);
+	else if (idx - nrun < s->u.state_directory.n)
+		snprintf(out, cap, "StateDirectory=%s", s->u.state_directory.v[idx - nrun]);
+	else
+		snprintf(out, cap, "its directories");
 }
