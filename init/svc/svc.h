@@ -2,8 +2,9 @@
  * watches, restarts and stops them. PID 1's loop feeds it events (child exits, notify messages,
  * log output, time passing); it never blocks.
  *
- * A service's life: WAITING (dependencies not ready) -> STARTING (ExecStartPre, ExecStart, waiting
- * for readiness, ExecStartPost) -> RUNNING (or EXITED for a finished oneshot) -> STOPPING -> INACTIVE,
+ * A service's life: WAITING (dependencies not ready, or its conditions and StartWhenExists= being
+ * looked at in a check child) -> STARTING (its directories made in a check child, ExecStartPre,
+ * ExecStart, waiting for readiness, ExecStartPost) -> RUNNING (or EXITED for a finished oneshot) -> STOPPING -> INACTIVE,
  * or FAILED, or RESTARTING (backoff before the next start). Targets are pseudo-units. The ones a
  * boot step reaches (init/main.c's step table: network-online.target after the network) are awaited
  * until PID 1 says the step ended, and reached at once when loaded after that; every other target
