@@ -1,8 +1,8 @@
-"""Paths on a hung file system (a FUSE mount whose daemon never answers, tests/ns/hungfs.c: every
-stat under it blocks, as on a dead NFS server): ConditionPathExists=, StartWhenExists= and
-RuntimeDirectory= under it never stall PID 1. While their checks hang, `ekctl status` answers and
-the other units start; then each check times out, named on the console and in `ekctl status`
-(skipped, skipped, failed), and the killed check processes are reaped."""
+"""ConditionPathExists=, StartWhenExists= and RuntimeDirectory= on a hung file system never stall
+PID 1 (a FUSE mount whose daemon never answers, made by tests/ns/hungfs.c, where every stat blocks
+as on a dead NFS server). While their checks hang, `ekctl status` answers and the other units
+start; then each check times out, named on the console and in `ekctl status` (skipped, skipped,
+failed), and the killed check processes are reaped."""
 import os
 import sys
 import time
