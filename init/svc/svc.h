@@ -2,8 +2,9 @@
  * watches, restarts and stops them. PID 1's loop feeds it events (child exits, notify messages,
  * log output, time passing); it never blocks.
  *
- * A service's life: WAITING (dependencies not ready) -> STARTING (ExecStartPre, ExecStart, waiting
- * for readiness, ExecStartPost) -> RUNNING (or EXITED for a finished oneshot) -> STOPPING -> INACTIVE,
+ * A service's life: WAITING (dependencies not ready, or its conditions and StartWhenExists= being
+ * looked at in a check child) -> STARTING (its directories made in a check child, ExecStartPre,
+ * ExecStart, waiting for readiness, ExecStartPost) -> RUNNING (or EXITED for a finished oneshot) -> STOPPING -> INACTIVE,
  * or FAILED, or RESTARTING (backoff before the next start). Targets are pseudo-units. The ones a
  * boot step reaches (init/main.c's step table: network-online.target after the network) are awaited
  * until PID 1 says the step ended, and reached at once when loaded after that; every other target
@@ -32,10 +33,19 @@ enum svc_state {
 	SVC_SKIPPED,   /* a condition was false, or not for this node's role */
 };
 
+/* A file-system check of a unit's paths, run in a child under a deadline (svc_check.c): PID 1
+ * never stats, globs, watches or makes a path named by a unit itself, because a path on a hung
+ * mount (a dead NFS server) would hang it. */
+enum svc_check_kind {
+	SVC_CHECK_NONE,
+	SVC_CHECK_COND, /* Condition*=, Assert*=, then StartWhenExists= (svc_conditions.c); state WAITING */
+	SVC_CHECK_DIRS, /* RuntimeDirectory=, StateDirectory= (svc_dirs.c); STARTING, phase PH_DIRS */
+};
+
 /* How the last run ended, for the restart decision and the final state. */
 enum svc_result { SVC_R_OK, SVC_R_FAILED, SVC_R_TIMEOUT };
 
-enum svc_phase { PH_NONE, PH_PRE, PH_START, PH_READY_WAIT, PH_POST, PH_STOP, PH_SIGTERM, PH_SIGKILL, PH_STOP_POST };
+enum svc_phase { PH_NONE, PH_DIRS, PH_PRE, PH_START, PH_READY_WAIT, PH_POST, PH_STOP, PH_SIGTERM, PH_SIGKILL, PH_STOP_POST };
 
 struct svc {
 	char name[UNIT_NAME_MAX + 1];
@@ -57,6 +67,14 @@ struct svc {
 	 * through epoll (no SIGCHLD comes for it) and signals go to that process even after its PID
 	 * is reused. -1 when none. */
 	int main_pidfd;
+	/* The check child running for it (SVC_CHECK_*), its deadline, and the read end of the pipe
+	 * it names the path it is looking at on (progress, for the timeout message). */
+	enum svc_check_kind check;
+	pid_t check_pid;
+	int check_fd;
+	double check_deadline_ms;
+	double check_at_ms;   /* StartWhenExists= not there yet: when to look again (0 = now) */
+	bool check_passed;    /* the conditions hold: start when the dependencies still allow */
 	bool ready;           /* readiness reported (notify, pidfile) but maybe the probe still pending */
 	bool stop_requested, restart_requested, reload_pending;
 	int last_status;      /* wait status of the main process's last exit */
@@ -99,7 +117,6 @@ struct svcmgr {
 	size_t log_cap;          /* bytes per service log (two halves) */
 	int epfd;                /* PID 1's epoll: log pipes are registered here with data.u64 tagged */
 	int notify_fd;
-	int inotify_fd;          /* StartWhenExists= watches (svc_conditions.c), -1 until the first */
 	char notify_path[108];
 	bool shutting_down;
 	bool console_echo;       /* echo every service line to the console (ekinit.debug) */
@@ -116,7 +133,6 @@ struct svcmgr {
 
 #define SVC_EPOLL_TAG_LOG (1ull << 40)
 #define SVC_EPOLL_TAG_NOTIFY (1ull << 41)
-#define SVC_EPOLL_TAG_INOTIFY (1ull << 42)
 #define SVC_EPOLL_TAG_PIDFD (1ull << 43)
 
 /* Sets up the manager (no units yet). */

@@ -40,7 +40,6 @@ int svcmgr_init(struct svcmgr *m, int epfd)
 	m->log_cap = 1 << 20;
 	m->epfd = epfd;
 	m->notify_fd = -1;
-	m->inotify_fd = -1;
 	/* Reached by the manager itself once every wanted service has settled (svc_run.c). */
 	svcmgr_target_await(m, "multi-user.target");
 	svcmgr_target_await(m, "default.target");
@@ -362,7 +361,7 @@ struct svc *svc_load_scratch(struct svcmgr *m, const char *name)
 	}
 	memset(s, 0, sizeof *s);
 	snprintf(s->name, sizeof s->name, "%s", name);
-	s->log_rd = s->log_wr = s->log_fd = s->main_pidfd = -1;
+	s->log_rd = s->log_wr = s->log_fd = s->main_pidfd = s->check_fd = -1;
 	s->since_ms = ek_sys.now_ms();
 	if (ends_with(name, ".target")) {
 		s->is_target = true;
@@ -416,6 +415,7 @@ bool svc_apply_next_def(struct svcmgr *m, struct svc *s)
 	s->diag = d->diag;
 	free(d);
 	s->next_def = NULL;
+	s->check_passed = false; /* the new conditions are checked afresh */
 	resolve(m);
 	break_cycles(m);
 	return true;

@@ -15,6 +15,7 @@
 
 #include "log.h"
 #include "svc_cgroup.h"
+#include "svc_check.h"
 #include "svc_conditions.h"
 #include "svc_dirs.h"
 #include "svc_load.h"
@@ -171,7 +172,6 @@ static void begin_start(struct svcmgr *m, struct svc *s)
 		}
 	}
 	svc_log_open(m, s);
-	svc_dirs_create(s);
 	s->ready = false;
 	s->main_pid = s->ctl_pid = s->probe_pid = 0;
 	s->reload_pending = false;
@@ -185,6 +185,18 @@ static void begin_start(struct svcmgr *m, struct svc *s)
 	s->probe_at_ms = 0;
 	svc_set_state(m, s, SVC_STARTING, "starting");
 	s->phase = PH_PRE;
+	if (s->u.runtime_directory.n || s->u.state_directory.n) {
+		/* Made in a child: ExecStartPre= follows when it answers (svcmgr_child_exited). */
+		int e = svc_check_start(m, s, SVC_CHECK_DIRS);
+		if (e == 0) {
+			s->phase = PH_DIRS;
+			snprintf(s->why, sizeof s->why, "making its directories");
+			return;
+		}
+		snprintf(s->why, sizeof s->why, "cannot make its directories: fork: %s", strerror(-e));
+		end_run(m, s, SVC_R_FAILED);
+		return;
+	}
 	run_next(m, s);
 }
 
@@ -434,6 +446,10 @@ static bool stop_done(struct svcmgr *m, struct svc *s)
 /* ended: the service stopped by itself (or failed to start); otherwise someone asked. */
 void svc_begin_stop(struct svcmgr *m, struct svc *s, bool ended)
 {
+	/* A check still looking at its paths is no longer needed. */
+	svc_check_cancel(s);
+	s->check_passed = false;
+	s->check_at_ms = 0;
 	if (!ended) {
 		s->stop_requested = true;
 		s->result = SVC_R_OK;
@@ -508,18 +524,78 @@ static pid_t read_pid_file(struct svcmgr *m, struct svc *s)
 
 /* ---- events ------------------------------------------------------------------------------- */
 
+/* A check child answered (svc_check.c): the directories are made, or the conditions decided. */
+static void check_answered(struct svcmgr *m, struct svc *s, int status)
+{
+	enum svc_check_kind kind = s->check;
+	int code = svc_check_ended(s, status);
+	if (kind == SVC_CHECK_DIRS) {
+		if (s->state != SVC_STARTING || s->phase != PH_DIRS)
+			return;
+		/* As before the child did it: a directory that could not be set up is a warning. */
+		if (code != 0)
+			ek_warn("%s: %s", s->name, code < 0 ? s->why : "its directories could not all be set up (see its log)");
+		s->phase = PH_PRE;
+		s->exec_idx = 0;
+		snprintf(s->why, sizeof s->why, "starting");
+		run_next(m, s);
+		return;
+	}
+	if (s->state != SVC_WAITING)
+		return;
+	switch (code < 0 ? 1 : svc_conditions_answer(s, code)) {
+	case 0:
+		s->check_passed = true; /* svcmgr_dispatch starts it if its dependencies still allow */
+		break;
+	case 2:
+		s->check_at_ms = ek_sys.now_ms() + SVC_CHECK_AGAIN_MS;
+		break;
+	case 1:
+		svc_set_state(m, s, SVC_SKIPPED, "%s", s->why);
+		ek_info("skipped %s: %s", s->name, s->why);
+		break;
+	default:
+		svc_set_state(m, s, SVC_FAILED, "%s", s->why);
+		ek_err("%s failed: %s", s->name, s->why);
+		break;
+	}
+}
+
+/* Checks whose answer is overdue: the unit is skipped (conditions) or its start fails
+ * (directories); the child is killed and left to the reaper. */
+static void expire_checks(struct svcmgr *m, double now)
+{
+	for (size_t i = 0; i < m->n; i++) {
+		struct svc *s = &m->v[i];
+		if (!s->check_pid || s->check_deadline_ms > now)
+			continue;
+		enum svc_check_kind kind = s->check;
+		svc_check_expire(s);
+		if (kind == SVC_CHECK_COND && s->state == SVC_WAITING) {
+			svc_set_state(m, s, SVC_SKIPPED, "%s", s->why);
+			ek_warn("skipped %s: %s", s->name, s->why);
+		} else if (kind == SVC_CHECK_DIRS && s->state == SVC_STARTING) {
+			end_run(m, s, SVC_R_FAILED);
+		}
+	}
+}
+
 bool svcmgr_child_exited(struct svcmgr *m, pid_t pid, int status)
 {
 	struct svc *s = NULL;
-	int role = 0; /* 1 main, 2 control, 3 probe */
-	for (size_t i = 0; i < m->n && !s; i++) {
+	int role = 0; /* 1 main, 2 control, 3 probe, 4 check */
+	for (size_t i = 0; i < m->n && !s && pid > 0; i++) {
 		struct svc *c = &m->v[i];
-		role = c->main_pid == pid ? 1 : c->ctl_pid == pid ? 2 : c->probe_pid == pid ? 3 : 0;
+		role = c->main_pid == pid ? 1 : c->ctl_pid == pid ? 2 : c->probe_pid == pid ? 3 : c->check_pid == pid ? 4 : 0;
 		if (role)
 			s = c;
 	}
 	if (!s)
 		return false;
+	if (role == 4) {
+		check_answered(m, s, status);
+		return true;
+	}
 	char desc[96];
 	describe(status, desc, sizeof desc);
 	if (role == 3) {
@@ -712,22 +788,24 @@ static void try_start(struct svcmgr *m, struct svc *s)
 	}
 	if (!deps_ready(m, s))
 		return;
-	int c = svc_check_conditions(s);
-	if (c > 0) {
-		svc_set_state(m, s, SVC_SKIPPED, "%s", s->why);
-		ek_info("skipped %s: %s", s->name, s->why);
+	if (s->check_pid)
+		return; /* its conditions are being checked */
+	if (!s->check_passed && (s->u.conds.n || s->u.start_when_exists)) {
+		/* Looked at in a child: check_answered decides. */
+		double now = ek_sys.now_ms();
+		bool again = s->check_at_ms > 0;
+		if (s->check_at_ms > now)
+			return;
+		int e = svc_check_start(m, s, SVC_CHECK_COND);
+		if (e < 0) {
+			snprintf(s->why, sizeof s->why, "cannot check its conditions: fork: %s; trying again", strerror(-e));
+			s->check_at_ms = now + 1000;
+		} else if (!again) {
+			snprintf(s->why, sizeof s->why, "checking its conditions");
+		}
 		return;
 	}
-	if (c < 0) {
-		svc_set_state(m, s, SVC_FAILED, "%s", s->why);
-		ek_err("%s failed: %s", s->name, s->why);
-		return;
-	}
-	if (s->u.start_when_exists && access(s->u.start_when_exists, F_OK) < 0) {
-		snprintf(s->why, sizeof s->why, "waiting for %s to exist", s->u.start_when_exists);
-		svc_watch_for(m, s->u.start_when_exists);
-		return;
-	}
+	s->check_passed = false;
 	begin_start(m, s);
 }
 
@@ -751,6 +829,7 @@ int svcmgr_dispatch(struct svcmgr *m)
 	for (size_t i = 0; i < m->n; i++)
 		if (m->v[i].next_def && svc_idle(&m->v[i]))
 			svc_apply_next_def(m, &m->v[i]);
+	expire_checks(m, now);
 	/* Several passes: a unit that became ready lets its dependents start in the same dispatch. */
 	for (int pass = 0; pass < 8; pass++) {
 		bool changed = false;
@@ -834,6 +913,9 @@ int svcmgr_dispatch(struct svcmgr *m)
 			d = s->probe_at_ms;
 		if (d && (!next || d < next))
 			next = d;
+		d = s->check_pid ? s->check_deadline_ms : s->state == SVC_WAITING && s->check_at_ms > now ? s->check_at_ms : 0;
+		if (d && (!next || d < next))
+			next = d;
 	}
 	/* multi-user.target and default.target (ekinit has no graphical.target, so both are the end of
 	 * boot): reached once every wanted service has settled, except those ordered after either, which
@@ -881,8 +963,6 @@ void svcmgr_epoll_event(struct svcmgr *m, unsigned long long tag)
 {
 	if (tag & SVC_EPOLL_TAG_NOTIFY)
 		notify_read(m);
-	else if (tag & SVC_EPOLL_TAG_INOTIFY)
-		svc_inotify_drain(m);
 	else if (tag & SVC_EPOLL_TAG_PIDFD) {
 		size_t idx = (size_t)(tag & 0xffffffffu);
 		if (idx < m->n)

@@ -11,6 +11,8 @@ struct svc_child {
 	struct svc *s;
 	const struct unit_exec *cmd; /* NULL: an attempt of a built-in ReadyProbe= (tcp, http, ...) */
 	bool main_process;
+	enum svc_check_kind check; /* not SVC_CHECK_NONE: a check of the unit's paths (svc_check.c) */
+	int progress_fd;           /* a check's progress pipe */
 };
 
 /* Forks cmd for s (cgroup, environment, limits, log pipe, NOTIFY_SOCKET for the main process of a

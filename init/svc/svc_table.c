@@ -38,7 +38,7 @@ struct svc *svc_table_add(struct svcmgr *m, const char *name)
 	struct svc *s = &m->v[m->n++];
 	memset(s, 0, sizeof *s);
 	snprintf(s->name, sizeof s->name, "%s", name);
-	s->log_rd = s->log_wr = s->log_fd = s->main_pidfd = -1;
+	s->log_rd = s->log_wr = s->log_fd = s->main_pidfd = s->check_fd = -1;
 	s->since_ms = ek_sys.now_ms();
 	return s;
 }
@@ -71,6 +71,7 @@ static void free_svc(struct svc *s)
 	close_fd(&s->log_wr);
 	close_fd(&s->log_fd);
 	close_fd(&s->main_pidfd);
+	close_fd(&s->check_fd);
 }
 
 void svcmgr_free(struct svcmgr *m)
@@ -82,7 +83,6 @@ void svcmgr_free(struct svcmgr *m)
 		free_svc(m->scratch);
 	free(m->scratch);
 	close_fd(&m->notify_fd);
-	close_fd(&m->inotify_fd);
 	m->v = m->scratch = NULL;
 	m->n = m->cap = 0;
 }
@@ -135,7 +135,8 @@ void svc_set_state(struct svcmgr *m, struct svc *s, enum svc_state st, const cha
 
 bool svc_idle(const struct svc *s)
 {
-	return s->state != SVC_STARTING && s->state != SVC_RUNNING && s->state != SVC_STOPPING;
+	/* A check's answer is read against the definition it was asked about. */
+	return s->state != SVC_STARTING && s->state != SVC_RUNNING && s->state != SVC_STOPPING && !s->check_pid;
 }
 
 

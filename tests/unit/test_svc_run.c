@@ -9,9 +9,12 @@
 #include <sys/eventfd.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 
 #include "t.h"
 #include "log.h"
+#include "svc_check.h"
+#include "svc_conditions.h"
 #include "svc_run.h"
 #include "svc_targets.h"
 #include "svc_spawn.h"
@@ -31,6 +34,7 @@ static struct spawned {
 	char what[64]; /* the command's path, or "probe" for a built-in probe */
 	char svc[64];
 	bool main_process;
+	int progress; /* a check's progress pipe (a copy of its write end), -1 for others */
 } spawns[128];
 static int nspawns;
 static struct signalled {
@@ -62,9 +66,10 @@ static pid_t fake_spawn(void (*child)(void *), void *arg)
 	}
 	struct spawned *sp = &spawns[nspawns++ % 128];
 	sp->pid = next_pid++;
-	snprintf(sp->what, sizeof sp->what, "%s", c->cmd ? c->cmd->path : "probe");
+	snprintf(sp->what, sizeof sp->what, "%s", c->check ? "check" : c->cmd ? c->cmd->path : "probe");
 	snprintf(sp->svc, sizeof sp->svc, "%s", c->s->name);
 	sp->main_process = c->main_process;
+	sp->progress = c->check ? dup(c->progress_fd) : -1;
 	return sp->pid;
 }
 
@@ -296,6 +301,9 @@ static void teardown(void)
 	close(ep);
 	for (int i = 0; i < npidfds && i < 16; i++)
 		close(pidfds[i].fd);
+	for (int i = 0; i < nspawns && i < 128; i++)
+		if (spawns[i].progress >= 0)
+			close(spawns[i].progress);
 	t_rmtree(dir);
 }
 
@@ -967,23 +975,151 @@ TEST(default_target_and_units_ordered_after_the_end_of_boot)
 	T_EQ_STR(state("late.service"), "running");
 }
 
-/* ---- conditions ----------------------------------------------------------------------------- */
+/* ---- conditions: looked at in a check child, never by PID 1 --------------------------------- */
+
+/* The check child of name answers as the real check would on this file system now (the fake
+ * spawn runs no child: the check's own function gives the exit code). */
+static void check_answers(const char *name)
+{
+	pid_t pid = S(name)->check_pid;
+	T_ASSERT(pid > 0);
+	exits(pid, svc_conditions_check(S(name), -1, 0));
+}
+
+static double mono_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec * 1000.0 + (double)ts.tv_nsec / 1e6;
+}
+
+static int open_fds(void)
+{
+	int n = 0;
+	char p[64];
+	for (int fd = 0; fd < 1024; fd++) {
+		snprintf(p, sizeof p, "/proc/self/fd/%d", fd);
+		n += access(p, F_OK) == 0;
+	}
+	return n;
+}
 
 TEST(false_condition_skips)
 {
 	unit("a.service", "[Unit]\nConditionPathExists=%s/absent\n" SIMPLE, dir, "a");
 	boot("a.service");
+	T_EQ_STR(state("a.service"), "waiting");
+	T_EQ_INT(times_started("check"), 1);
+	check_answers("a.service");
 	T_EQ_STR(state("a.service"), "skipped");
-	T_EQ_INT(nspawns, 0);
+	T_CONTAINS(S("a.service")->why, "condition failed for");
+	T_EQ_INT(times_started("/bin/a"), 0);
+}
+
+TEST(true_condition_starts)
+{
+	unit("a.service", "[Unit]\nConditionPathIsDirectory=%s/units\n" SIMPLE, dir, "a");
+	boot("a.service");
+	T_EQ_INT(times_started("/bin/a"), 0);
+	check_answers("a.service");
+	T_EQ_STR(state("a.service"), "running");
+	T_EQ_INT(times_started("/bin/a"), 1);
+	T_EQ_INT(S("a.service")->check_fd, -1);
 }
 
 TEST(failed_assertion_fails)
 {
 	unit("a.service", "[Unit]\nAssertPathExists=%s/absent\n" SIMPLE, dir, "a");
 	boot("a.service");
+	check_answers("a.service");
 	T_EQ_STR(state("a.service"), "failed");
 	T_CONTAINS(S("a.service")->why, "assertion failed");
-	T_EQ_INT(nspawns, 0);
+	T_EQ_INT(times_started("/bin/a"), 0);
+}
+
+/* A path on a hung file system: the check child never answers. PID 1 goes on with the other
+ * units, and at the deadline kills the child, closes its pipe and skips the unit, naming the path. */
+TEST(condition_check_that_never_answers_times_out)
+{
+	unit("hung.service", "[Unit]\nConditionPathExists=/share/x\n" SIMPLE, "hung");
+	unit("b.service", SIMPLE, "b");
+	boot("hung.service b.service");
+	T_EQ_STR(state("b.service"), "running");
+	T_EQ_STR(state("hung.service"), "waiting");
+	pid_t check = pid_of("check");
+	T_ASSERT(check > 0);
+	int fds = open_fds(), progress = S("hung.service")->check_fd;
+	T_ASSERT(progress >= 0 && fcntl(progress, F_GETFD) >= 0); /* the progress pipe's read end */
+	advance(SVC_CHECK_ANSWER_MS - 1);
+	T_EQ_STR(state("hung.service"), "waiting");
+	T_ASSERT(!got(check, SIGKILL));
+	advance(1);
+	T_EQ_STR(state("hung.service"), "skipped");
+	T_CONTAINS(S("hung.service")->why, "ConditionPathExists=/share/x: no answer within 5 s (path on a hung filesystem?)");
+	T_CONTAINS(console(), "skipped hung.service: ConditionPathExists=/share/x: no answer within 5 s");
+	T_ASSERT(got(check, SIGKILL));
+	T_EQ_INT(S("hung.service")->check_pid, 0);
+	T_EQ_INT(open_fds(), fds - 1);
+	T_ASSERT(fcntl(progress, F_GETFD) < 0);
+	/* When the killed child dies at last, the reaper's report is not the unit's any more. */
+	T_ASSERT(!svcmgr_child_exited(&m, check, W_EXITCODE(0, SIGKILL)));
+	T_EQ_INT(times_started("/bin/hung"), 0);
+	T_EQ_STR(state("multi-user.target"), "running");
+}
+
+/* The dispatch's answer says when the deadline is: PID 1's loop sleeps no longer than that. */
+/* The child says which path it looks at: the message names the one it was stuck on. */
+TEST(the_timeout_names_the_path_the_child_was_at)
+{
+	unit("hung.service", "[Unit]\nConditionPathIsDirectory=/\nConditionFileNotEmpty=!/share/y\n" SIMPLE, "hung");
+	boot("hung.service");
+	int progress = spawns[nspawns - 1].progress;
+	svc_check_progress(progress, 0);
+	svc_check_progress(progress, 1);
+	advance(SVC_CHECK_ANSWER_MS);
+	T_CONTAINS(S("hung.service")->why, "ConditionFileNotEmpty=!/share/y: no answer within 5 s");
+}
+
+/* What the child itself does: each path announced before it is looked at, and a
+ * StartWhenExists= path that is not there watched for the time it is given. */
+TEST(the_child_announces_each_path_and_watches)
+{
+	char flag[128];
+	snprintf(flag, sizeof flag, "%s/flag", dir);
+	unit("a.service", "[Unit]\nConditionPathIsDirectory=%s\nConditionPathExists=%s\n" SIMPLE
+		"[X-Ekinit]\nStartWhenExists=%s\n", dir, dir, "a", flag);
+	boot("a.service");
+	int p[2];
+	T_ASSERT(pipe(p) == 0);
+	double t0 = mono_ms();
+	T_EQ_INT(svc_conditions_check(S("a.service"), p[1], 100), SVC_COND_ABSENT);
+	T_ASSERT(mono_ms() - t0 >= 100);
+	unsigned char b[8];
+	T_EQ_INT((int)read(p[0], b, sizeof b), 3);
+	T_ASSERT(b[0] == 0 && b[1] == 1 && b[2] == 2);
+	t_write(flag, "");
+	T_EQ_INT(svc_conditions_check(S("a.service"), -1, 100), SVC_COND_START);
+	close(p[0]);
+	close(p[1]);
+}
+
+TEST(the_check_deadline_wakes_the_loop)
+{
+	unit("hung.service", "[Unit]\nConditionPathExists=/share/x\n" SIMPLE, "hung");
+	boot("hung.service");
+	int wait = svcmgr_dispatch(&m);
+	T_ASSERT(wait > 0 && wait <= SVC_CHECK_ANSWER_MS + 1);
+}
+
+TEST(stop_while_checking_kills_the_check)
+{
+	unit("hung.service", "[Unit]\nConditionPathExists=/share/x\n" SIMPLE, "hung");
+	boot("hung.service");
+	pid_t check = pid_of("check");
+	stop("hung.service");
+	T_EQ_STR(state("hung.service"), "inactive");
+	T_ASSERT(got(check, SIGKILL));
+	T_EQ_INT(S("hung.service")->check_fd, -1);
 }
 
 TEST(start_when_exists_waits_for_the_file)
@@ -992,11 +1128,62 @@ TEST(start_when_exists_waits_for_the_file)
 	snprintf(flag, sizeof flag, "%s/flag", dir);
 	unit("a.service", SIMPLE "[X-Ekinit]\nStartWhenExists=%s\n", "a", flag);
 	boot("a.service");
+	check_answers("a.service");
 	T_EQ_STR(state("a.service"), "waiting");
-	T_EQ_INT(nspawns, 0);
+	T_CONTAINS(S("a.service")->why, "to exist");
+	T_EQ_INT(times_started("/bin/a"), 0);
+	/* The next look is a new child, a moment later. */
+	T_EQ_INT(S("a.service")->check_pid, 0);
+	advance(SVC_CHECK_AGAIN_MS);
+	T_EQ_INT(times_started("check"), 2);
 	t_write(flag, "");
-	advance(0);
+	check_answers("a.service");
 	T_EQ_STR(state("a.service"), "running");
+}
+
+/* The watch of a StartWhenExists= path on a hung mount: the child gets its watch time plus the
+ * answer time, then the unit is skipped with the path named. */
+TEST(start_when_exists_on_a_hung_path_times_out)
+{
+	unit("a.service", SIMPLE "[X-Ekinit]\nStartWhenExists=/share/flag\n", "a");
+	unit("b.service", SIMPLE, "b");
+	boot("a.service b.service");
+	T_EQ_STR(state("b.service"), "running");
+	pid_t check = pid_of("check");
+	advance(SVC_CHECK_WATCH_MS + SVC_CHECK_ANSWER_MS - 1);
+	T_EQ_STR(state("a.service"), "waiting");
+	advance(1);
+	T_EQ_STR(state("a.service"), "skipped");
+	T_CONTAINS(S("a.service")->why, "StartWhenExists=/share/flag: no answer within 10 s");
+	T_ASSERT(got(check, SIGKILL));
+}
+
+/* RuntimeDirectory= is made in a child too; ExecStartPre= waits for it, and a child that never
+ * answers fails the start. */
+TEST(runtime_directory_is_made_before_the_first_command)
+{
+	unit("a.service", "[Service]\nRuntimeDirectory=rt-a\nExecStartPre=/bin/pre\nExecStart=/bin/a\n");
+	boot("a.service");
+	T_EQ_STR(state("a.service"), "starting");
+	T_EQ_INT(times_started("check"), 1);
+	T_EQ_INT(times_started("/bin/pre"), 0);
+	exits(pid_of("check"), 0);
+	T_EQ_INT(times_started("/bin/pre"), 1);
+}
+
+TEST(runtime_directory_that_never_answers_fails_the_start)
+{
+	unit("a.service", "[Service]\nRuntimeDirectory=rt-a\nExecStart=/bin/a\n");
+	unit("b.service", SIMPLE, "b");
+	boot("a.service b.service");
+	T_EQ_STR(state("b.service"), "running");
+	pid_t check = pid_of("check");
+	advance(SVC_CHECK_ANSWER_MS);
+	T_ASSERT(got(check, SIGKILL));
+	T_EQ_STR(state("a.service"), "failed");
+	T_CONTAINS(S("a.service")->why, "RuntimeDirectory=rt-a: no answer within 5 s (path on a hung filesystem?)");
+	T_CONTAINS(console(), "a.service failed: RuntimeDirectory=rt-a: no answer");
+	T_EQ_INT(times_started("/bin/a"), 0);
 }
 
 /* ---- daemon-reload -------------------------------------------------------------------------- */
@@ -1185,8 +1372,17 @@ int main(void)
 	RUN(multi_user_target_waits_for_everything_wanted);
 	RUN(default_target_and_units_ordered_after_the_end_of_boot);
 	RUN(false_condition_skips);
+	RUN(true_condition_starts);
 	RUN(failed_assertion_fails);
+	RUN(condition_check_that_never_answers_times_out);
+	RUN(the_timeout_names_the_path_the_child_was_at);
+	RUN(the_child_announces_each_path_and_watches);
+	RUN(the_check_deadline_wakes_the_loop);
+	RUN(stop_while_checking_kills_the_check);
 	RUN(start_when_exists_waits_for_the_file);
+	RUN(start_when_exists_on_a_hung_path_times_out);
+	RUN(runtime_directory_is_made_before_the_first_command);
+	RUN(runtime_directory_that_never_answers_fails_the_start);
 	RUN(reload_while_running_applies_at_the_next_start);
 	RUN(reload_of_an_idle_unit_applies_at_once);
 	RUN(reload_mid_oneshot_keeps_the_running_list);

@@ -1,6 +1,7 @@
 """The namespace tier's sysroot: busybox, ekinit, ekctl (and its names), the test helpers
-notify-send and soak-load, their shared libraries. Built once into build/ns/ROOT; each scenario
-runs on its own copy with its unit files under /etc/ekinit/system and /etc/ekinit/enabled."""
+notify-send, soak-load and hungfs, their shared libraries. Built once into build/ns/ROOT; each
+scenario runs on its own copy with its unit files under /etc/ekinit/system and
+/etc/ekinit/enabled."""
 
 import glob
 import os
@@ -78,7 +79,7 @@ def build_tool(name, cc="cc"):
 def build_base(ekinit, ekctl):
     """(Re)builds build/ns/ROOT; returns its path."""
     os.makedirs(BUILD, exist_ok=True)
-    tools = [build_tool("notify-send"), build_tool("soak-load")]
+    tools = [build_tool("notify-send"), build_tool("soak-load"), build_tool("hungfs")]
     tmp = tempfile.mkdtemp(prefix="ROOT.", dir=BUILD)
     for d in ("bin", "sbin", "usr/bin", "usr/sbin", "etc/ekinit/system", "proc", "sys", "dev", "run",
               "tmp", "var/tmp", "root"):
