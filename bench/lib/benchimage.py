@@ -158,7 +158,7 @@ def build(ekinit, ekctl, out, modules="all", log=print):
 
     # packages.cpio
     names = closure(ROOT_PACKAGES)
-    roots = [mk.package_root(n) for n in names]
+    roots = mk.package_roots(names)
     pkg_path = os.path.join(out, "bench-packages.cpio")
 
     def build_pkgs(p):
