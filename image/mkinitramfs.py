@@ -23,6 +23,7 @@ CLI:  mkinitramfs.py --help
 
 import argparse
 import dataclasses
+import functools
 import glob
 import hashlib
 import io
@@ -615,6 +616,7 @@ def busybox_binary(pkg="busybox-static"):
 # --------------------------------------------------------------------------
 # Kernel
 
+@functools.lru_cache(maxsize=None)   # an apt-cache call costs ~2 s; an image build asks several times
 def resolve_kernel_package(meta="linux-image-amd64"):
     """The versioned package behind a metapackage (linux-image-6.1.0-NN-amd64)."""
     if re.match(r"linux-image-\d", meta):
