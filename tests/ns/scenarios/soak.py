@@ -404,5 +404,5 @@ description (its first comment or docstring).
     # The figures for programs (make bench reports PID 1's RSS after the restarts), in build/ only.
     os.makedirs(sysroot.BUILD, exist_ok=True)
     with open(FIGURES + ".tmp", "w") as f:
-        json.dump(dict(fig, passed=not failures, restarts_wanted=RESTARTS), f, indent=1)
+        json.dump(dict(fig, passed=not failures, restarts_wanted=RESTARTS), f, indent=1, default=str)
     os.rename(FIGURES + ".tmp", FIGURES)
