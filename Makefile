@@ -107,7 +107,7 @@ $(BUILD)/ekinit: $(BUILD)/obj/init/main.o $(call libs,obj,$(USES_main))
 $(BUILD)/ekctl: $(BUILD)/obj/ekctl/ekctl.o $(call libs,obj,ekctl $(USES_ekctl))
 	$(CC) $(CFLAGS) -o $@ $^
 
-.PHONY: all clean check unit fuzz qemu-check cluster-check demo demo-node check-links check-clang check-layers bench bench-cluster check-image
+.PHONY: all clean check check-build unit fuzz qemu-check cluster-check demo demo-node check-links check-clang check-layers bench bench-cluster check-image
 all: $(BUILD)/ekinit $(BUILD)/ekctl $(STAGES_BIN)
 
 # The Debian packages the build and the tests need (tools/debian-packages), installed when missing.
@@ -175,9 +175,15 @@ cluster-check: all
 	@qemu-tests/run cluster leader-dies
 
 # Everything: builds under gcc and clang, unit tests under sanitizers, then the QEMU scenarios.
-# tests/run-all sums the tiers into the final "N passed, N failed" line.
-check: all check-links check-clang check-layers $(UNIT_BIN) $(STAGES_UNIT_BIN)
+# tests/run-all sums the tiers into the final "N passed, N failed" line. The builds run two jobs
+# at a time (the machines this runs on have 2 cores) whatever -j make check was given; the fuzz
+# targets are built here too, so tests/fuzz/run finds them made.
+check:
+	@$(MAKE) -j2 --no-print-directory check-build
 	@tests/run-all
+
+check-build: all check-links check-clang check-layers $(UNIT_BIN) $(STAGES_UNIT_BIN) $(FUZZ_BIN) \
+	$(STAGES_FUZZ_SRC:stages/tests/fuzz/%.c=$(BUILD)/fuzz/%)
 
 demo: all
 	@qemu-tests/demo

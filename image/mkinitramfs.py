@@ -23,6 +23,7 @@ CLI:  mkinitramfs.py --help
 
 import argparse
 import dataclasses
+import functools
 import glob
 import hashlib
 import io
@@ -516,17 +517,37 @@ def cache_dir(sub=""):
     return d
 
 
-def _candidate_version(pkg):
-    p = _run(["apt-cache", "show", "--no-all-versions", pkg], check=False)
-    if p.returncode != 0:
-        return None, None
-    ver = arch = None
-    for line in p.stdout.splitlines():
-        if line.startswith("Version: ") and ver is None:
+# Candidate (version, architecture) per package, asked once per process: one `apt-cache show`
+# costs ~1-2 s here whatever it is asked for (it loads the whole cache), so an image of a hundred
+# packages asks for all of them in one call (prefetch_versions) instead of one call each.
+_versions = {}
+
+
+def prefetch_versions(pkgs):
+    """Learn the candidate versions of pkgs with one apt-cache call."""
+    todo = sorted({p for p in pkgs if p not in _versions})
+    if not todo:
+        return
+    p = _run(["apt-cache", "show", "--no-all-versions"] + todo, check=False)
+    name = ver = arch = None
+    for line in p.stdout.splitlines() + [""]:
+        if line.startswith("Package: "):
+            name, ver, arch = line.split(None, 1)[1], None, None
+        elif line.startswith("Version: ") and ver is None:
             ver = line.split(None, 1)[1]
-        if line.startswith("Architecture: ") and arch is None:
+        elif line.startswith("Architecture: ") and arch is None:
             arch = line.split(None, 1)[1]
-    return ver, arch
+        elif not line.strip() and name:
+            if name in todo and name not in _versions:
+                _versions[name] = (ver, arch)
+            name = None
+    for pkg in todo:             # unknown to apt (or a purely virtual name)
+        _versions.setdefault(pkg, (None, None))
+
+
+def _candidate_version(pkg):
+    prefetch_versions([pkg])
+    return _versions[pkg]
 
 
 def download_deb(pkg):
@@ -578,6 +599,12 @@ def package_root(pkg):
     return unpack_deb(download_deb(pkg))
 
 
+def package_roots(pkgs):
+    """[package_root(p) for p in pkgs], asking apt for their versions in one call."""
+    prefetch_versions(pkgs)
+    return [package_root(p) for p in pkgs]
+
+
 def busybox_binary(pkg="busybox-static"):
     root = package_root(pkg)
     path = os.path.join(root, "bin/busybox")
@@ -589,6 +616,7 @@ def busybox_binary(pkg="busybox-static"):
 # --------------------------------------------------------------------------
 # Kernel
 
+@functools.lru_cache(maxsize=None)   # an apt-cache call costs ~2 s; an image build asks several times
 def resolve_kernel_package(meta="linux-image-amd64"):
     """The versioned package behind a metapackage (linux-image-6.1.0-NN-amd64)."""
     if re.match(r"linux-image-\d", meta):

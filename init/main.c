@@ -17,8 +17,12 @@
 /* The steps form a small dependency graph. Why this order: root-move comes before mount-api so
  * /proc moves along and the API file systems are mounted once, in the final root
  * (docs/architecture.md). After that, modules (slow: each insmod) runs in a child process beside
- * the steps that do not need it. sysctl waits for it (modules create keys such as net.bridge.*),
- * and so does network: there is no udev, the NIC drivers come from modules-load.d. network runs
+ * the steps that do not need it. sysctl waits for all of it, not only for the modules that create
+ * keys (net.bridge.* with br_netfilter): a glob such as net.ipv4.conf.*.rp_filter must also reach
+ * the interfaces that the NIC drivers create, and the last line that sets a key decides its value,
+ * so applying the lines whose keys exist early and the rest later could let an earlier glob undo a
+ * later line for one interface. network waits for modules too: there is no udev, the NIC drivers
+ * come from modules-load.d. network runs
  * in a child too (carrier waits): the services start once the steps in PID 1 are done, while the
  * network may still come up (units ordered after network.target or network-online.target wait
  * for it); remote-fs needs the network and goes on in a child of its own. */

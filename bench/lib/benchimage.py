@@ -5,10 +5,11 @@ It is the `services` scenario's image (qemu-tests/lib/svcimage.py: control1's no
 its rendered overlay + Debian's containerd, runc, haproxy, keepalived and openssh-server, their
 own unit files enabled in multi-user.target.wants/, the scenario's configuration) plus the
 following, concatenated as node image, packages, modules, services, bench:
-  - packages.cpio: every package of the dependency closure of systemd-sysv, udev, iproute2,
-    base-files and the five daemon packages, unpacked whole (dpkg-deb -x, no maintainer
-    scripts), less /usr/share/{doc,man,info,locale} and the daemons' binaries that
-    services.cpio already holds: what makes it a Debian image systemd can boot;
+  - packages.cpio (kept in the shared cache, ~/.cache/ekinit/images): every package of the
+    dependency closure of systemd-sysv, udev, iproute2, base-files and the five daemon
+    packages, unpacked whole (dpkg-deb -x, no maintainer scripts), less
+    /usr/share/{doc,man,info,locale} and the daemons' binaries that services.cpio already
+    holds: what makes it a Debian image systemd can boot;
   - kmods.cpio: the kernel's whole module tree with its depmod indexes (modules="all"; the smoke
     variant, modules="node", keeps only the node image's modules);
   - bench.cpio: bench/fixtures/rootfs (the root-move stand-in, the readiness probe and its
@@ -130,6 +131,18 @@ def memsample(out, src=MEMSAMPLE_SRC, name="memsample"):
     return path
 
 
+def _prune(d, prefix, keep):
+    """Keep the `keep` most recently used PREFIX*.cpio archives in d (and their .key files)."""
+    arcs = sorted((f for f in os.listdir(d) if f.startswith(prefix) and f.endswith(".cpio")),
+                  key=lambda f: os.path.getmtime(os.path.join(d, f)), reverse=True)
+    for f in arcs[keep:]:
+        for p in (f, f + ".key"):
+            try:
+                os.unlink(os.path.join(d, p))
+            except FileNotFoundError:
+                pass
+
+
 def systemd_network(mac, addr):
     return {
         "/etc/systemd/network/10-net0.link":
@@ -156,10 +169,15 @@ def build(ekinit, ekctl, out, modules="all", log=print):
         _hash_file(tool, p)
     tool = tool.hexdigest()
 
-    # packages.cpio
+    # packages.cpio: nothing of the repository's build goes into it, so it is kept in the shared
+    # cache (~/.cache/ekinit/images), named by its content key, and a fresh clone reuses it
+    # (building it writes ~150 MB of cpio from some hundred packages).
     names = closure(ROOT_PACKAGES)
-    roots = [mk.package_root(n) for n in names]
-    pkg_path = os.path.join(out, "bench-packages.cpio")
+    roots = mk.package_roots(names)
+    key = hashlib.sha256((tool + " ".join(roots)).encode())
+    _hash_file(key, svcimage.__file__)            # BINARIES: what the archive leaves out
+    key = key.hexdigest()
+    pkg_path = os.path.join(mk.cache_dir("images"), "bench-packages-%s.cpio" % key[:16])
 
     def build_pkgs(p):
         img = mk.Image()
@@ -168,7 +186,9 @@ def build(ekinit, ekctl, out, modules="all", log=print):
         for r in roots:
             _add_package_tree(img, r, skip)
         img.write_file(p)
-    _cached(pkg_path, tool + " ".join(roots), build_pkgs)
+    if not _cached(pkg_path, key, build_pkgs):
+        os.utime(pkg_path)                         # used: the pruning below keeps it
+    _prune(mk.cache_dir("images"), "bench-packages-", keep=2)
 
     # the packages before the services archive: its test configuration (haproxy.cfg, ...)
     # replaces the packages' defaults, as in the services scenario

@@ -40,7 +40,7 @@ def draw(res, path):
             ax.text(m + e, y, " %.1f" % m, va="center", fontsize=7)
     ax.set_yticks(range(n))
     ax.set_yticklabels([label for _, label in reversed(MILESTONES)], fontsize=8)
-    ax.set_xlabel("seconds from the first console byte (median, min–max)", fontsize=8)
+    ax.set_xlabel("seconds from QEMU's start (median, min–max)", fontsize=8)
     ax.set_title("Boot, same image, QEMU %s, %d pairs" % (res["machine"]["accel"].upper(),
                                                           res["pairs"]), fontsize=9)
     ax.legend(fontsize=8, loc="upper right")

@@ -187,7 +187,7 @@ def manager_image(out=None):
     out = out or nodeimage.OUT
     with _lock:
         kern = mk.debian_kernel()
-        roots = [mk.package_root(p) for p in MANAGER_PACKAGES]
+        roots = mk.package_roots(MANAGER_PACKAGES)
         h = hashlib.sha256()
         for p in (mk.__file__, __file__, MANAGER_INIT):
             _hash_file(h, p)

@@ -301,6 +301,10 @@ def main(argv=None):
         return 0
     # With no names: every scenario but the opt-in ones (OPT_IN), which run when named.
     names = args.scenarios or [n for n in scenarios if n not in OPT_IN]
+    # Longest first (a scenario's COST: its host seconds under TCG, a scheduling hint only), so
+    # that the long ones do not start last beside an idle job.
+    names = sorted(names, key=lambda n: -getattr(scenarios[n].module, "COST", 5)
+                   if n in scenarios else 0)
     unknown = [n for n in names if n not in scenarios]
     if unknown:
         print("unknown scenario(s): %s (see --list)" % " ".join(unknown), file=sys.stderr)

@@ -99,12 +99,32 @@ def _norm(s):
     return re.sub(r"[^a-z0-9]", "", s.lower())
 
 
-def _host_package(path):
-    p = subprocess.run(["dpkg", "-S", path], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+# host path -> the package that owns it (or None), asked of dpkg once per process and in batches:
+# each `dpkg -S` costs ~0.5 s here, and a library search asks about some seventy paths.
+_owners = {}
+
+
+def _learn_owners(paths):
+    todo = sorted({p for p in paths if p and p not in _owners})
+    if not todo:
+        return
+    p = subprocess.run(["dpkg", "-S"] + todo, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
                        text=True)
-    if p.returncode == 0 and p.stdout:
-        return p.stdout.split(":")[0].split(",")[0].strip()
-    return None
+    for line in p.stdout.splitlines():
+        # "pkg:arch[, pkg2:arch]: /path"; "diversion by ..." lines name no owner
+        if line.startswith("diversion ") or ": /" not in line:
+            continue
+        pkgs, path = line.split(": /", 1)
+        path = "/" + path.strip()
+        if path in todo and path not in _owners:
+            _owners[path] = pkgs.split(",")[0].split(":")[0].strip()
+    for path in todo:
+        _owners.setdefault(path, None)
+
+
+def _host_package(path):
+    _learn_owners([path])
+    return _owners[path]
 
 
 def library_roots(binaries, names):
@@ -147,10 +167,13 @@ def library_roots(binaries, names):
                 return pkg
         return None
 
+    mk.prefetch_versions(names)      # one apt call for every package find() may unpack
     for _ in range(10):
         changed = False
         for b in binaries:
-            for soname, path in _ldd(b, list(roots.values())):
+            found = _ldd(b, list(roots.values()))
+            _learn_owners([c for _, path in found if path for c in (path, os.path.realpath(path))])
+            for soname, path in found:
                 rp = os.path.realpath(path) if path else None
                 if rp and any(rp.startswith(os.path.realpath(r) + "/") for r in roots.values()):
                     continue
@@ -250,8 +273,9 @@ def services_cpio(out=None):
     call), so the library search runs only when something changed."""
     out = out or nodeimage.OUT
     with _lock:
-        roots = {p: mk.package_root(p) for p in PACKAGES}
         names = closure()
+        mk.prefetch_versions(list(PACKAGES) + names)
+        roots = {p: mk.package_root(p) for p in PACKAGES}
         key = host_key(out)
         bb = mk.busybox_binary()
         h = hashlib.sha256()

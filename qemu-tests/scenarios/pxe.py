@@ -15,6 +15,7 @@ from netchecks import wait_network, wait_remote_fs, wait_complete, check_share_m
 
 NODE = "worker1"
 VMS = 2
+COST = 40                   # host seconds under TCG (the runner starts long scenarios first)
 IPXE_TIMEOUT = 120          # host seconds from power on to ekinit's first line (~20 s here, TCG)
 
 

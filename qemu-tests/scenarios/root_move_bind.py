@@ -8,6 +8,8 @@ from checks import step_re
 from cluster import node_image, node_info
 import svcimage
 
+COST = 40                   # host seconds under TCG (the runner starts long scenarios first)
+
 NODE = "control1"
 FSTAB = ("proc /proc proc defaults 0 0\n"
          "sysfs /sys sysfs defaults 0 0\n")

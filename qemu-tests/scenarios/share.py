@@ -10,6 +10,7 @@ from netchecks import (NODECONF, wait_network, wait_remote_fs, wait_complete,
 
 NODES = ["control1", "control2", "worker1"]
 VMS = 4                      # the manager and three nodes (the runner caps VMs at once)
+COST = 35                   # host seconds under TCG (the runner starts long scenarios first)
 
 
 def run(t):

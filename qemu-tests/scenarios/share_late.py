@@ -10,6 +10,7 @@ from netchecks import (RETRY_RE, wait_network, wait_remote_fs, wait_complete,
 
 NODES = ["control1", "worker1"]
 VMS = 3
+COST = 50                   # host seconds under TCG (the runner starts long scenarios first)
 MANAGER_DELAY = 20.0
 
 

@@ -7,6 +7,7 @@ Bounded by EKINIT_SOAK_SECONDS (default 240) for the whole scenario. ekinit's re
 (100 ms floor, doubling up to 30 s, reset by a clean exit or a run of over 10 s) lets a crashing
 service restart only a few dozen times in minutes, so the 1,000 restarts come from four services
 that exit cleanly with Restart=always, beside one that really crashes (SIGSEGV)."""
+import json
 import os
 import platform
 import re
@@ -46,6 +47,7 @@ UNIT_FILES["/etc/ekinit/system/%s.service" % FLOOD] = (
 # (EKINIT_SOAK_DOC unset by tests/run-all) the report goes to build/, so a test run leaves the
 # tree clean. EKINIT_SOAK_DOC=PATH names another file.
 DOC = os.environ.get("EKINIT_SOAK_DOC") or os.path.join(sysroot.REPO, "docs", "reliability.md")
+FIGURES = os.path.join(sysroot.BUILD, "soak.json")
 
 
 class Load:
@@ -388,8 +390,9 @@ the warm-up with the soak units stopped, "after" with them stopped again.
 
 ## What each test covers
 
-`make check` runs these tiers in this order (tests/run-all), then `bench/run --smoke`. Each line
-is the test's own description (its first comment or docstring).
+`make check` runs these tiers (tests/run-all: the unit tests, the namespace tier, then the QEMU
+tier with the fuzz tier beside it), then `bench/run --smoke`. Each line is the test's own
+description (its first comment or docstring).
 %s
 """ % (git_rev(), time.strftime("%Y-%m-%d"), os.cpu_count() or 0, platform.release(), CLIENTS,
        RELOAD_MS // 1000, STOP_SECONDS, TIMEOUT_MS // 1000,
@@ -398,3 +401,8 @@ is the test's own description (its first comment or docstring).
     with open(DOC + ".tmp", "w") as f:
         f.write(text)
     os.rename(DOC + ".tmp", DOC)
+    # The figures for programs (make bench reports PID 1's RSS after the restarts), in build/ only.
+    os.makedirs(sysroot.BUILD, exist_ok=True)
+    with open(FIGURES + ".tmp", "w") as f:
+        json.dump(dict(fig, passed=not failures, restarts_wanted=RESTARTS), f, indent=1, default=str)
+    os.rename(FIGURES + ".tmp", FIGURES)
