@@ -1,11 +1,17 @@
 /* ekbench-memsample: samples MemAvailable and Shmem from /proc/meminfo every 5 ms and prints
  * the lowest MemAvailable and highest Shmem seen, then exits, as soon as /proc/meminfo is no
  * longer reachable by path (the root move has moved /proc out of the old root). Benchmark only
- * (make bench); built static on the host so that it needs nothing in the image. */
+ * (make bench); built static on the host so that it needs nothing in the image.
+ * It returns to its caller once /proc/meminfo is open and the first sample taken, and samples on in
+ * a child: the stand-in runs it in the foreground before the move starts. Started in the background
+ * instead, it lost the race under load against ekinit's root move, which deletes the binary and moves
+ * /proc before the sampler had opened it (no line, bench smoke failed). */
 #include <fcntl.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/types.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -23,7 +29,7 @@ int main(void)
 	int fd = open("/proc/meminfo", O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return 1;
-	for (;;) {
+	for (bool forked = false;; forked = true) {
 		ssize_t r = pread(fd, buf, sizeof buf - 1, 0);
 		if (r <= 0)
 			break;
@@ -36,6 +42,13 @@ int main(void)
 		if (s > max_shmem)
 			max_shmem = s;
 		n++;
+		if (!forked) {
+			pid_t pid = fork();
+			if (pid < 0)
+				return 1;
+			if (pid > 0)
+				return 0; /* the caller goes on; the child samples */
+		}
 		if (access("/proc/meminfo", R_OK) != 0)
 			break;
 		nanosleep(&ts, NULL);
