@@ -2,16 +2,14 @@
  * the lowest MemAvailable and highest Shmem seen, then exits, as soon as /proc/meminfo is no
  * longer reachable by path (the root move has moved /proc out of the old root). Benchmark only
  * (make bench); built static on the host so that it needs nothing in the image.
- * It returns to its caller once /proc/meminfo is open and the first sample taken, and samples on in
- * a child: the stand-in runs it in the foreground before the move starts. Started in the background
- * instead, it lost the race under load against ekinit's root move, which deletes the binary and moves
- * /proc before the sampler had opened it (no line, bench smoke failed). */
+ * With a FIFO's path as its argument it writes one byte there after its first sample: the stand-in
+ * starts it in the background and reads that byte before the move starts. Without it, under load
+ * ekinit's root move could delete the binary and move /proc before the sampler had opened it (no
+ * line: the bench smoke failed once). */
 #include <fcntl.h>
-#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/types.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -21,7 +19,7 @@ static long field(const char *buf, const char *key)
 	return p ? strtol(p + strlen(key), NULL, 10) : -1;
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
 	char buf[8192];
 	long min_avail = -1, max_shmem = -1, first_avail = -1, first_shmem = -1, n = 0;
@@ -29,7 +27,7 @@ int main(void)
 	int fd = open("/proc/meminfo", O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return 1;
-	for (bool forked = false;; forked = true) {
+	for (;;) {
 		ssize_t r = pread(fd, buf, sizeof buf - 1, 0);
 		if (r <= 0)
 			break;
@@ -41,13 +39,14 @@ int main(void)
 			min_avail = a;
 		if (s > max_shmem)
 			max_shmem = s;
-		n++;
-		if (!forked) {
-			pid_t pid = fork();
-			if (pid < 0)
-				return 1;
-			if (pid > 0)
-				return 0; /* the caller goes on; the child samples */
+		if (n++ == 0 && argc > 1) {
+			int ready = open(argv[1], O_WRONLY | O_CLOEXEC);
+			if (ready >= 0) {
+				if (write(ready, "1", 1) < 0) {
+					/* the reader is gone: nothing to tell */
+				}
+				close(ready);
+			}
 		}
 		if (access("/proc/meminfo", R_OK) != 0)
 			break;
