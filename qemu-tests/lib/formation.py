@@ -84,8 +84,9 @@ class Operator:
             os.unlink(self.kc)
 
 
-def ready_nodes(op):
-    """{name: Ready?} from `kubectl get nodes -o json`, or None when the API does not answer."""
+def node_list(op):
+    """[(name, uid, Ready?)] of every Node from `kubectl get nodes -o json`, or None when the API
+    does not answer."""
     rc, out = op.kubectl("get", "nodes", "-o", "json")
     if rc != 0:
         return None
@@ -93,12 +94,19 @@ def ready_nodes(op):
         items = json.loads(out).get("items") or []
     except ValueError:
         return None
-    res = {}
+    res = []
     for n in items:
         conds = {c.get("type"): c.get("status") for c in n.get("status", {}).get("conditions")
                  or []}
-        res[n["metadata"]["name"]] = conds.get("Ready") == "True"
+        meta = n.get("metadata") or {}
+        res.append((meta.get("name"), meta.get("uid"), conds.get("Ready") == "True"))
     return res
+
+
+def ready_nodes(op):
+    """{name: Ready?}, or None when the API does not answer."""
+    nodes = node_list(op)
+    return None if nodes is None else {name: ready for name, _, ready in nodes}
 
 
 # ------------------------------------------------------------------ timeline

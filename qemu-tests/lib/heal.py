@@ -69,20 +69,8 @@ def member_of(members, name):
 
 def node_objects(op, name):
     """[(uid, Ready?)] of every Node called name through the VIP, or None if the API did not answer."""
-    rc, out = op.kubectl("get", "nodes", "-o", "json")
-    if rc != 0:
-        return None
-    try:
-        items = json.loads(out).get("items") or []
-    except ValueError:
-        return None
-    res = []
-    for n in items:
-        if n.get("metadata", {}).get("name") != name:
-            continue
-        conds = {c.get("type"): c.get("status") for c in n.get("status", {}).get("conditions") or []}
-        res.append((n["metadata"].get("uid"), conds.get("Ready") == "True"))
-    return res
+    nodes = fm.node_list(op)
+    return None if nodes is None else [(uid, ready) for n, uid, ready in nodes if n == name]
 
 
 def power_cycle(t, net, vms, name):
