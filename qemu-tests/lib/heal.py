@@ -162,7 +162,7 @@ def keepalived_crash(t, op, vms, controls):
     deadline = time.monotonic() + 300
     restarted = False
     while time.monotonic() < deadline and not restarted:
-        rc, out = vm.run_rc("ekctl is-active keepalived && cat /run/keepalived.pid", 30)
+        rc, out = vm.run_rc("systemctl is-active keepalived && cat /run/keepalived.pid", 30)
         restarted = rc == 0 and out.split() and out.split()[-1] != old.split()[0]
     t.check(restarted, "keepalived not restarted on %s after kill -9" % holders[0])
     # then one holder, for STEADY_POLLS answers in a row (a second holder would be a split brain)
