@@ -3,9 +3,8 @@
  * longer reachable by path (the root move has moved /proc out of the old root). Benchmark only
  * (make bench); built static on the host so that it needs nothing in the image.
  * With a FIFO's path as its argument it writes one byte there after its first sample: the stand-in
- * starts it in the background and reads that byte before the move starts. Without it, under load
- * ekinit's root move could delete the binary and move /proc before the sampler had opened it (no
- * line: the bench smoke failed once). */
+ * starts it in the background and reads that byte before the move starts, so the move never begins
+ * before the sampler has /proc/meminfo open. */
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,6 +23,12 @@ int main(int argc, char **argv)
 	char buf[8192];
 	long min_avail = -1, max_shmem = -1, first_avail = -1, first_shmem = -1, n = 0;
 	struct timespec ts = {0, 5 * 1000 * 1000};
+	/* Its own description of the console: ekinit sets O_NONBLOCK on the console description it
+	 * inherited (its log never blocks), which is the one fd 1 shares here, and the line was dropped
+	 * (EAGAIN) whenever the UART was busy with the root move's lines (the bench smoke failed so). */
+	int out = open("/dev/console", O_WRONLY | O_NOCTTY | O_CLOEXEC);
+	if (out < 0)
+		out = 1;
 	int fd = open("/proc/meminfo", O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return 1;
@@ -52,7 +57,7 @@ int main(int argc, char **argv)
 			break;
 		nanosleep(&ts, NULL);
 	}
-	dprintf(1, "ekbench: memsample samples=%ld first_avail_kb=%ld min_avail_kb=%ld first_shmem_kb=%ld max_shmem_kb=%ld\n",
+	dprintf(out, "ekbench: memsample samples=%ld first_avail_kb=%ld min_avail_kb=%ld first_shmem_kb=%ld max_shmem_kb=%ld\n",
 		n, first_avail, min_avail, first_shmem, max_shmem);
 	return 0;
 }
