@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "http.h"
@@ -33,20 +34,22 @@ void phyl_action(struct phyl *p, const char *fmt, ...)
 	pthread_mutex_unlock(&p->mu);
 }
 
-int write_if_changed(const char *path, const char *text, size_t len, char *err, size_t errlen)
+int write_if_changed(const char *path, const char *text, size_t len, mode_t mode, char *err, size_t errlen)
 {
 	char *old = malloc(len + 2);
 	if (!old)
 		return -ENOMEM;
+	struct stat st;
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	ssize_t n = fd >= 0 ? read(fd, old, len + 1) : -1;
+	bool same_mode = fd >= 0 && fstat(fd, &st) == 0 && (st.st_mode & 07777) == mode;
 	if (fd >= 0)
 		close(fd);
-	bool same = n == (ssize_t)len && !memcmp(old, text, len);
+	bool same = same_mode && n == (ssize_t)len && !memcmp(old, text, len);
 	free(old);
 	if (same)
 		return 0;
-	int r = share_write_atomic(path, text, len, 0644, err, errlen);
+	int r = share_write_atomic(path, text, len, mode, err, errlen);
 	return r < 0 ? r : 1;
 }
 
@@ -144,7 +147,7 @@ void phyl_refresh(struct phyl *p, const char *event, bool fanout)
 
 	int len;
 	if (p->haproxy_cfg && (len = haproxy_cfg_render(&p->conf, reg, n, buf, sizeof buf)) >= 0) {
-		int r = write_if_changed(p->haproxy_cfg, buf, (size_t)len, err, sizeof err);
+		int r = write_if_changed(p->haproxy_cfg, buf, (size_t)len, 0644, err, sizeof err);
 		if (r < 0)
 			phyl_action(p, "%s: %s", p->haproxy_cfg, err);
 		else if (r > 0)
@@ -153,7 +156,8 @@ void phyl_refresh(struct phyl *p, const char *event, bool fanout)
 	}
 	if (p->keepalived_conf &&
 	    (len = keepalived_conf_render(&p->conf, &p->node, reg, n, p->secret, buf, sizeof buf)) >= 0) {
-		int r = write_if_changed(p->keepalived_conf, buf, (size_t)len, err, sizeof err);
+		/* 0600: it holds the VRRP authentication secret */
+		int r = write_if_changed(p->keepalived_conf, buf, (size_t)len, 0600, err, sizeof err);
 		if (r < 0)
 			phyl_action(p, "%s: %s", p->keepalived_conf, err);
 		else if (r > 0)

@@ -4,6 +4,7 @@
 
 #include <pthread.h>
 #include <stdbool.h>
+#include <sys/types.h>
 
 #include "cluster_conf.h"
 #include "etcd.h"
@@ -100,7 +101,7 @@ int phyl_etcd_client(const struct phyl *p, struct etcd_client *ec, char *err, si
  * loss, promote learners and take snapshots when this node leads, reboot on a new reset epoch. */
 void phyl_housekeeping(struct phyl *p);
 
-/* Writes path only when its content differs from text. 1 changed, 0 same, -errno. */
-int write_if_changed(const char *path, const char *text, size_t len, char *err, size_t errlen);
+/* Writes path (with mode) only when its content or mode differs. 1 changed, 0 same, -errno. */
+int write_if_changed(const char *path, const char *text, size_t len, mode_t mode, char *err, size_t errlen);
 
 #endif

@@ -1,5 +1,7 @@
 /* haproxy.cfg and keepalived.conf from the registry: golden strings, and the real programs' own
  * syntax checks (haproxy -c, keepalived -t) when they are installed. */
+#include <sys/stat.h>
+
 #include "t.h"
 
 #include <dirent.h>
@@ -183,10 +185,16 @@ TEST(write_if_changed_writes_only_changes)
 	char dir[64], path[128], err[256];
 	T_ASSERT(t_tmpdir(dir, sizeof dir));
 	snprintf(path, sizeof path, "%s/haproxy.cfg", dir);
-	T_EQ_INT(write_if_changed(path, "a\n", 2, err, sizeof err), 1);
-	T_EQ_INT(write_if_changed(path, "a\n", 2, err, sizeof err), 0);
-	T_EQ_INT(write_if_changed(path, "a\nb\n", 4, err, sizeof err), 1);
-	T_EQ_INT(write_if_changed(path, "a\n", 2, err, sizeof err), 1);
+	T_EQ_INT(write_if_changed(path, "a\n", 2, 0644, err, sizeof err), 1);
+	T_EQ_INT(write_if_changed(path, "a\n", 2, 0644, err, sizeof err), 0);
+	T_EQ_INT(write_if_changed(path, "a\nb\n", 4, 0644, err, sizeof err), 1);
+	T_EQ_INT(write_if_changed(path, "a\n", 2, 0644, err, sizeof err), 1);
+	/* the same text with another mode is written again (a keepalived.conf holds a secret: 0600) */
+	struct stat st;
+	T_EQ_INT(write_if_changed(path, "a\n", 2, 0600, err, sizeof err), 1);
+	T_EQ_INT(stat(path, &st), 0);
+	T_EQ_INT(st.st_mode & 07777, 0600);
+	T_EQ_INT(write_if_changed(path, "a\n", 2, 0600, err, sizeof err), 0);
 	t_rmtree(dir);
 }
 
