@@ -75,17 +75,24 @@ static void reload(struct phyl *p, const char *unit, struct reload_retry *rr)
 		return;
 	char *argv[] = {"ekctl", "reload", (char *)unit, NULL}, err[200], out[256];
 	struct run_result res;
-	/* A unit that is not active reads the file when it starts: nothing to reload. Reloading it
-	 * as soon as it came up killed keepalived (SIGHUP within ~2 s of its READY=1, before its
-	 * handler: leader-dies run 1, control2 and control3 lost their keepalived). */
+	/* Ask the unit's state first: a stopped unit reads the file when it starts, a starting one may
+	 * already have read the old file and is asked again, and a fresh one gets a few seconds before
+	 * its SIGHUP (reload_retry.h says why). Only a state word on stdout counts: an ekctl that could
+	 * not ask PID 1 prints none, and then the reload is tried. */
 	char *active[] = {"systemctl", "is-active", (char *)unit, NULL};
-	/* Only a state word on stdout counts (inactive, activating, failed): an ekctl that could not ask
-	 * PID 1 prints none, and then the reload is tried as before. */
-	if (run_cmd(active, 10000, out, sizeof out, &res, err, sizeof err) == 0 && res.exit_code != 0 &&
-	    res.len > 1 && out[0] >= 'a' && out[0] <= 'z') {
-		reload_retry_done(rr, true, now);
-		phyl_action(p, "%s not active: it reads the new configuration when it starts", unit);
+	enum unit_activity a = UNIT_UNKNOWN;
+	if (run_cmd(active, 10000, out, sizeof out, &res, err, sizeof err) == 0)
+		a = unit_activity_parse(res.len ? out : NULL);
+	switch (reload_retry_decide(rr, a, now)) {
+	case RELOAD_SKIP:
+		phyl_action(p, "%s not running: it reads the new configuration when it starts", unit);
 		return;
+	case RELOAD_LATER:
+		if (a == UNIT_STARTING)
+			phyl_action(p, "%s is starting: reload in %lld ms", unit, rr->next_ms - now);
+		return;
+	case RELOAD_NOW:
+		break;
 	}
 	bool failed = run_cmd(argv, 30000, NULL, 0, &res, err, sizeof err) < 0 || res.exit_code;
 	reload_retry_done(rr, !failed, phyl_now_ms());

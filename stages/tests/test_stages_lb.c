@@ -228,6 +228,44 @@ TEST(a_failed_reload_is_retried_with_backoff)
 	T_EQ_INT(reload_retry_wait_ms(&r, t, 7000), 7000);
 }
 
+/* The cluster scenario's haproxy served one backend of three: the registry changed while haproxy was
+ * activating (it had read the one-backend file), and the reload was skipped as "not active". */
+TEST(a_starting_unit_is_reloaded_once_it_has_settled)
+{
+	T_EQ_INT(unit_activity_parse("active\n"), UNIT_ACTIVE);
+	T_EQ_INT(unit_activity_parse("activating\n"), UNIT_STARTING);
+	T_EQ_INT(unit_activity_parse("reloading"), UNIT_STARTING);
+	T_EQ_INT(unit_activity_parse("inactive\n"), UNIT_STOPPED);
+	T_EQ_INT(unit_activity_parse("failed\n"), UNIT_STOPPED);
+	T_EQ_INT(unit_activity_parse(NULL), UNIT_UNKNOWN);
+	T_EQ_INT(unit_activity_parse(""), UNIT_UNKNOWN);
+	T_EQ_INT(unit_activity_parse("ekctl: cannot connect\n"), UNIT_UNKNOWN);
+	T_EQ_INT(unit_activity_parse("activex"), UNIT_STOPPED); /* an unknown word: not running */
+
+	struct reload_retry r = {0};
+	reload_retry_mark(&r);
+	T_EQ_INT(reload_retry_decide(&r, UNIT_STARTING, 1000), RELOAD_LATER);
+	T_ASSERT(r.needed && !reload_retry_due(&r, 1999) && reload_retry_due(&r, 2000));
+	T_EQ_INT(reload_retry_decide(&r, UNIT_STARTING, 2000), RELOAD_LATER);
+	/* first seen active at 3000: not before 3000 + settle */
+	T_EQ_INT(reload_retry_decide(&r, UNIT_ACTIVE, 3000), RELOAD_LATER);
+	T_ASSERT(!reload_retry_due(&r, 3000 + RELOAD_SETTLE_MS - 1));
+	T_ASSERT(reload_retry_due(&r, 3000 + RELOAD_SETTLE_MS));
+	T_EQ_INT(reload_retry_decide(&r, UNIT_ACTIVE, 3000 + RELOAD_SETTLE_MS), RELOAD_NOW);
+	reload_retry_done(&r, true, 3000 + RELOAD_SETTLE_MS);
+	T_ASSERT(!r.needed);
+	/* a later change of a unit long active: reloaded at once */
+	reload_retry_mark(&r);
+	T_EQ_INT(reload_retry_decide(&r, UNIT_ACTIVE, 60000), RELOAD_NOW);
+	/* stopped: nothing to do, and the next start settles again */
+	T_EQ_INT(reload_retry_decide(&r, UNIT_STOPPED, 61000), RELOAD_SKIP);
+	T_ASSERT(!r.needed);
+	reload_retry_mark(&r);
+	T_EQ_INT(reload_retry_decide(&r, UNIT_ACTIVE, 62000), RELOAD_LATER);
+	/* no answer from ekctl: try */
+	T_EQ_INT(reload_retry_decide(&r, UNIT_UNKNOWN, 62001), RELOAD_NOW);
+}
+
 int main(void)
 {
 	T_RUN(haproxy_golden);
@@ -235,5 +273,6 @@ int main(void)
 	T_RUN(real_programs_accept_the_configs);
 	T_RUN(write_if_changed_writes_only_changes);
 	T_RUN(a_failed_reload_is_retried_with_backoff);
+	T_RUN(a_starting_unit_is_reloaded_once_it_has_settled);
 	return T_END();
 }
