@@ -54,6 +54,10 @@ struct phyl {
 	char api_url[256];      /* "" : https://<own ip>:<backend_port>; http://... in tests, no credentials */
 	char *const *reboot_argv; /* what POST /reboot and a reset epoch run */
 	char reset_epoch[80];   /* the share's reset-epoch when we started */
+	/* housekeeping's own state (main loop only) */
+	long long quorum_lost_since;  /* when quorum first looked lost (0: it does not) */
+	bool quorum_restore_flag_set; /* on_quorum_loss = restore: --force-new-cluster is in the manifest */
+	long long last_snapshot_try;  /* time of the last snapshot attempt */
 
 	pthread_mutex_t mu; /* guards everything below */
 	bool pending, pending_fanout;

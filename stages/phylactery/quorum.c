@@ -28,11 +28,33 @@ int quorum_report_render(const struct etcd_member *m, const bool *healthy, int n
 			  "policy=%s\nrecovery=%s\n",
 			  s->name, s->ip, s->boot_id, s->now, q.voting, q.healthy_voting, q.needed, alive,
 			  s->restore ? "restore" : "report", recovery);
-	int ll = snprintf(line, lcap, "etcd quorum lost: %d of %d voting members healthy (%d needed: %s); recovery: %s",
-			  q.healthy_voting, q.voting, q.needed, alive[0] ? alive : "none", recovery);
+	/* The console line stays short (ekinit's log lines end at 512 bytes): the steps are in the file. */
+	int ll = snprintf(line, lcap,
+			  "etcd quorum lost: %d of %d voting members healthy (%d needed: %s); recovery: --force-new-cluster "
+			  "on %s, or ekcluster-reset --yes on the manager (steps in %s/" QUORUM_LOST_FILE ")",
+			  q.healthy_voting, q.voting, q.needed, alive[0] ? alive : "none", s->name, s->share);
 	if (fl < 0 || (size_t)fl >= fcap || ll < 0 || (size_t)ll >= lcap)
 		return -ENOSPC;
 	return fl;
+}
+
+bool quorum_judge_is_member(const struct etcd_member *m, int n, const char *name, const char *ip)
+{
+	for (int i = 0; i < n; i++)
+		if (etcd_member_is(&m[i], name, ip))
+			return !m[i].learner && m[i].name[0] && m[i].client_url[0];
+	return false;
+}
+
+bool quorum_loss_sustained(long long *since, bool lost, long long now)
+{
+	if (!lost) {
+		*since = 0;
+		return false;
+	}
+	if (!*since)
+		*since = now;
+	return now - *since >= QUORUM_LOST_GRACE_S;
 }
 
 /* The line's text without indentation and trailing blanks: is it exactly want? */

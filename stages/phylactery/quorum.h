@@ -17,12 +17,26 @@
 #define QUORUM_LOST_FILE "quorum-lost"
 #define QUORUM_LOCK_FILE "quorum-restore.lock"
 #define QUORUM_LOCK_STALE_S 900
+/* How long quorum must look lost before it is reported (and restored). A control node joining adds
+ * its member before that member starts: a 2-member cluster has no quorum until then, for tens of
+ * seconds under load, and housekeeping runs after every refresh, so counting rounds reported a loss
+ * in the middle of formation (the cluster scenario saw "0 of 2 healthy" during control3's join). */
+#define QUORUM_LOST_GRACE_S 60
 
 struct quorum_self {
 	const char *name, *ip, *boot_id, *share;
 	long long now;
 	bool restore; /* on_quorum_loss = restore */
 };
+
+/* Whether the node called name/ip may judge quorum from the member list: its own member is a started
+ * voting member. A node that is not (joining, a learner, removed) sees only its side of things. */
+bool quorum_judge_is_member(const struct etcd_member *m, int n, const char *name, const char *ip);
+
+/* Feeds one look at etcd (lost: quorum looks lost to a node that may judge) at time now (seconds);
+ * *since holds when the loss was first seen (0: not lost). True once it has lasted
+ * QUORUM_LOST_GRACE_S. */
+bool quorum_loss_sustained(long long *since, bool lost, long long now);
 
 /* The share file (key=value lines: name, ip, boot_id, time, voting, healthy, needed, healthy_members,
  * policy, recovery) and a one-line message. Lengths or -ENOSPC. */

@@ -18,9 +18,6 @@
 #include "phylactery.h"
 #include "quorum.h"
 
-/* Quorum must look lost this many rounds in a row: one slow /health is not a lost cluster. */
-#define QUORUM_LOST_ROUNDS 2
-
 static void look_at_etcd(struct phyl *p, const struct etcd_client *ec)
 {
 	struct etcd_view v = {.time = time(NULL)};
@@ -54,7 +51,7 @@ static void set_report(struct phyl *p, const char *text)
 /* on_quorum_loss = restore: one node, holding the lock, forces a new one-member cluster (quorum.h). */
 static void restore_step(struct phyl *p, const struct etcd_view *v, bool lost)
 {
-	static bool flag_set;
+	bool flag_set = p->quorum_restore_flag_set;
 	char lock[400], err[300], *in = NULL, *out = NULL;
 	snprintf(lock, sizeof lock, "%s/" QUORUM_LOCK_FILE, p->share);
 	const char *manifest = p->etcd_manifest ? p->etcd_manifest : "/etc/kubernetes/manifests/etcd.yaml";
@@ -96,10 +93,10 @@ static void restore_step(struct phyl *p, const struct etcd_view *v, bool lost)
 		goto out;
 	}
 	if (!flag_set) {
-		flag_set = true;
+		p->quorum_restore_flag_set = true;
 		phyl_action(p, "quorum restore: etcd restarts with --force-new-cluster on %s", p->me.name);
 	} else {
-		flag_set = false;
+		p->quorum_restore_flag_set = false;
 		unlink(lock);
 		phyl_action(p, "quorum restore: etcd is a one-member cluster again; --force-new-cluster removed");
 	}
@@ -110,12 +107,13 @@ out:
 
 static void quorum_step(struct phyl *p, const struct etcd_view *v)
 {
-	static int lost_rounds;
 	char path[400], file[2048], line[600], err[300];
 	snprintf(path, sizeof path, "%s/" QUORUM_LOST_FILE, p->share);
-	bool lost = v->known && v->q.voting >= 2 && !v->q.ok;
-	lost_rounds = lost ? lost_rounds + 1 : 0;
-	if (lost_rounds == QUORUM_LOST_ROUNDS) {
+	bool judge = v->known && quorum_judge_is_member(v->m, v->n, p->me.name, p->me.ip);
+	bool lost = judge && v->q.voting >= 2 && !v->q.ok;
+	bool was = p->quorum_lost_since && time(NULL) - p->quorum_lost_since >= QUORUM_LOST_GRACE_S;
+	bool sustained = quorum_loss_sustained(&p->quorum_lost_since, lost, time(NULL));
+	if (sustained && !was) {
 		struct quorum_self s = {.name = p->me.name, .ip = p->me.ip, .boot_id = p->me.boot_id, .share = p->share,
 					.now = time(NULL), .restore = p->conf.on_quorum_loss == QUORUM_RESTORE};
 		int n = quorum_report_render(v->m, v->healthy, v->n, &s, file, sizeof file, line, sizeof line);
@@ -128,7 +126,7 @@ static void quorum_step(struct phyl *p, const struct etcd_view *v)
 			p->metrics.failures++;
 			pthread_mutex_unlock(&p->mu);
 		}
-	} else if (!lost && p->quorum_report[0] && v->known) {
+	} else if (!lost && judge && p->quorum_report[0]) {
 		set_report(p, "");
 		/* Only our own report is withdrawn: another survivor's stays until it sees quorum back. */
 		if (quorum_file_is_mine(path, p->me.boot_id))
@@ -137,16 +135,16 @@ static void quorum_step(struct phyl *p, const struct etcd_view *v)
 			      v->q.voting);
 	}
 	if (p->conf.on_quorum_loss == QUORUM_RESTORE)
-		restore_step(p, v, lost_rounds >= QUORUM_LOST_ROUNDS);
+		restore_step(p, v, sustained);
 }
 
 static void take_snapshot(struct phyl *p, const struct etcd_client *ec)
 {
-	static long long last;
 	long long now = time(NULL);
+	long long last = p->last_snapshot_try;
 	if (!p->conf.snapshot_interval || (last && now - last < (long long)p->conf.snapshot_interval))
 		return;
-	last = now;
+	p->last_snapshot_try = now;
 	char dir[300], tmp[400], final[400], err[300];
 	snprintf(dir, sizeof dir, "%s/etcd", p->share);
 	mkdir(dir, 0700);

@@ -29,6 +29,32 @@ static void put_file(const char *name, const char *text)
 	}
 }
 
+/* Quorum is judged only by a started voting member, and reported only once the loss has lasted: the
+ * cluster scenario saw "quorum lost" during formation (a joiner's member added, not yet started). */
+TEST(quorum_loss_must_last_and_be_seen_by_a_member)
+{
+	struct etcd_member m[3] = {
+		{.id = 1, .name = "control1", .peer_url = "https://10.10.0.11:2380", .client_url = "https://10.10.0.11:2379"},
+		{.id = 2, .name = "", .peer_url = "https://10.10.0.12:2380", .client_url = ""},
+		{.id = 3, .name = "control3", .peer_url = "https://10.10.0.13:2380", .client_url = "https://10.10.0.13:2379",
+		 .learner = true}};
+	T_ASSERT(quorum_judge_is_member(m, 3, "control1", "10.10.0.11"));
+	T_ASSERT(!quorum_judge_is_member(m, 3, "control2", "10.10.0.12")); /* added, not started */
+	T_ASSERT(!quorum_judge_is_member(m, 3, "control3", "10.10.0.13")); /* a learner */
+	T_ASSERT(!quorum_judge_is_member(m, 3, "control4", "10.10.0.14")); /* not a member */
+	T_ASSERT(quorum_judge_is_member(m, 3, "control1", "10.10.0.1"));   /* by name is enough... */
+	T_ASSERT(quorum_judge_is_member(m, 3, "", "10.10.0.11"));          /* ...and so is the exact peer host */
+
+	long long since = 0;
+	T_ASSERT(!quorum_loss_sustained(&since, true, 1000));
+	T_ASSERT(!quorum_loss_sustained(&since, true, 1000 + QUORUM_LOST_GRACE_S - 1));
+	T_ASSERT(quorum_loss_sustained(&since, true, 1000 + QUORUM_LOST_GRACE_S));
+	T_ASSERT(!quorum_loss_sustained(&since, false, 1100)); /* back: the clock starts over */
+	T_EQ_INT((int)since, 0);
+	T_ASSERT(!quorum_loss_sustained(&since, true, 1200));
+	T_ASSERT(!quorum_loss_sustained(&since, true, 1200 + QUORUM_LOST_GRACE_S - 1));
+}
+
 TEST(quorum_report_names_survivors_and_recovery)
 {
 	struct etcd_member m[3] = {{.id = 1, .name = "control1"}, {.id = 2, .name = "control2"}, {.id = 3, .name = "control3"}};
@@ -41,6 +67,8 @@ TEST(quorum_report_names_survivors_and_recovery)
 	T_CONTAINS(file, "recovery=on control1: add '- --force-new-cluster'");
 	T_CONTAINS(line, "etcd quorum lost: 1 of 3 voting members healthy (2 needed: control1)");
 	T_CONTAINS(line, "ekcluster-reset --yes");
+	T_CONTAINS(line, "--force-new-cluster on control1");
+	T_ASSERT(strlen(line) < 300); /* whole on the console: ekinit's lines end at 512 bytes */
 	char small[10];
 	T_ASSERT(quorum_report_render(m, healthy, 3, &s, small, sizeof small, line, sizeof line) < 0);
 	/* Withdrawn only by its writer (recognised by its boot_id line; the file can exceed a share entry). */
@@ -272,6 +300,7 @@ int main(int argc, char **argv)
 	snprintf(dir, sizeof dir, "/tmp/test_stages_heal.XXXXXX");
 	if (!mkdtemp(dir))
 		return 1;
+	T_RUN(quorum_loss_must_last_and_be_seen_by_a_member);
 	T_RUN(quorum_report_names_survivors_and_recovery);
 	T_RUN(manifest_force_new_cluster_round_trip);
 	T_RUN(snapshots_verify_prune_and_refuse_torn_files);
