@@ -47,6 +47,8 @@ LINK_ORDER := core svc boot ekctl units base common
 # programs to `make all` (STAGES_BIN) and unit-test programs to `make unit`/`check` (STAGES_UNIT_BIN).
 STAGES_BIN :=
 STAGES_UNIT_BIN :=
+# `make` alone is `make all`: the first rule stages.mk defines would otherwise be the default.
+.DEFAULT_GOAL := all
 -include stages/stages.mk
 
 comma := ,

@@ -6,7 +6,7 @@ fixtures + net fixtures + per-node overlay, concatenated the way Warewulf
 concatenates its image with the system and runtime overlays. The per-node
 overlay holds what Warewulf would render for that node: our overlay
 (overlay/ekinit: /etc/ekinit/node.conf, /etc/hosts) rendered from
-qemu-tests/fixtures/nodes/cluster.json by qemu-tests/render-overlay, plus
+qemu-tests/fixtures/nodes/cluster.json by tools/render-overlay, plus
 stand-ins for what Warewulf's own overlays render (/etc/fstab with the
 share, /etc/hostname)."""
 
@@ -24,7 +24,7 @@ from nodeimage import mk, _cached, _hash_file, _tree_hash, REPO, QT
 OVERLAY = os.path.join(REPO, "overlay", "ekinit", "rootfs")
 CLUSTER_JSON = os.path.join(QT, "fixtures", "nodes", "cluster.json")
 NET_FIXTURES = os.path.join(QT, "fixtures", "netnode")
-RENDER_SRC = os.path.join(QT, "render-overlay", "main.go")
+RENDER_SRC = os.path.join(REPO, "tools", "render-overlay", "main.go")
 RENDER_BIN = os.path.join(REPO, "build", "render-overlay")
 MANAGER_INIT = os.path.join(QT, "fixtures", "manager", "ektest-manager-init")
 
@@ -67,7 +67,7 @@ def node_info(name):
 # ----------------------------------------------------------------- rendering
 
 def renderer():
-    """Build qemu-tests/render-overlay (Go) into build/ when its source changed."""
+    """Build tools/render-overlay (Go) into build/ when its source changed."""
     with _lock:
         h = hashlib.sha256()
         _hash_file(h, RENDER_SRC)

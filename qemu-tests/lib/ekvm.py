@@ -46,6 +46,60 @@ class VMError(AssertionError):
     """A scenario failure caused by the VM (timeout, panic, exit)."""
 
 
+def wait_for(cond, scan, deadline, ended, timeout_msg, error=VMError):
+    """The wait loop behind every wait for an output line (the VM's console and command channel,
+    pxe.py's servers): holding cond, scan() returns a match or None; between scans, wait on cond,
+    which the reader notifies for each new line. ended() returns why no line can come any more
+    (a message) or None; that, or the deadline (time.monotonic()), raises error."""
+    with cond:
+        while True:
+            m = scan()
+            if m:
+                return m
+            why = ended()
+            if why:
+                raise error(why)
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise error(timeout_msg)
+            cond.wait(min(left, 1.0))
+
+
+def pump_lines(read, on_line, on_partial=None):
+    """Reads chunks with read() until it returns b"" or fails; on_line(text) for each complete line
+    (then for an unterminated rest at the end), on_partial(text) after each chunk with the line
+    still incomplete (a prompt)."""
+    buf = b""
+    while True:
+        try:
+            chunk = read()
+        except OSError:
+            chunk = b""
+        if not chunk:
+            break
+        buf += chunk
+        while b"\n" in buf:
+            line, buf = buf.split(b"\n", 1)
+            on_line(line.decode("utf-8", "replace"))
+        if on_partial:
+            on_partial(buf.decode("utf-8", "replace"))
+    if buf:
+        on_line(buf.decode("utf-8", "replace"))
+
+
+def kill_group(proc):
+    """SIGKILL proc's process group (started with start_new_session) and reap proc (10 s at most)."""
+    if proc.poll() is None:
+        try:
+            os.killpg(proc.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+    try:
+        proc.wait(10)
+    except subprocess.TimeoutExpired:
+        pass
+
+
 class VM:
     def __init__(self, name, kernel, initrd, cmdline="", accel="tcg", memory=256,
                  log_path=None, extra_args=(), interactive=False, wrap=(),
@@ -134,25 +188,14 @@ class VM:
         if self._logf:
             self._logf.write("[%7.3f] %s\n" % (t, text))
 
+    def _set_partial(self, text):
+        with self._cond:
+            self.partial = ANSI_RE.sub("", text).replace("\r", "")
+            self._cond.notify_all()
+
     def _read(self):
         fd = self.proc.stdout.fileno()
-        buf = b""
-        while True:
-            try:
-                chunk = os.read(fd, 4096)
-            except OSError:
-                chunk = b""
-            if not chunk:
-                break
-            buf += chunk
-            while b"\n" in buf:
-                line, buf = buf.split(b"\n", 1)
-                self._add_line(line.decode("utf-8", "replace"))
-            with self._cond:
-                self.partial = ANSI_RE.sub("", buf.decode("utf-8", "replace")).replace("\r", "")
-                self._cond.notify_all()
-        if buf:
-            self._add_line(buf.decode("utf-8", "replace"))
+        pump_lines(lambda: os.read(fd, 4096), self._add_line, self._set_partial)
         with self._cond:
             self.partial = ""
             self._eof = True
@@ -161,20 +204,7 @@ class VM:
     def _read_out(self):
         """The command-output channel: lines go to out_lines, and to the log
         marked 'ttyS1|' so a failure's log shows both in host-time order."""
-        buf = b""
-        while True:
-            try:
-                chunk = self._out_sock.recv(4096)
-            except OSError:
-                chunk = b""
-            if not chunk:
-                break
-            buf += chunk
-            while b"\n" in buf:
-                line, buf = buf.split(b"\n", 1)
-                self._add_out(line.decode("utf-8", "replace"))
-        if buf:
-            self._add_out(buf.decode("utf-8", "replace"))
+        pump_lines(lambda: self._out_sock.recv(4096), self._add_out)
         with self._cond:
             self._out_eof = True
             self._cond.notify_all()
@@ -191,16 +221,8 @@ class VM:
     def kill(self):
         with _live_lock:
             _live.discard(self)
-        if self.proc and self.proc.poll() is None:
-            try:
-                os.killpg(self.proc.pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
         if self.proc:
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                pass
+            kill_group(self.proc)
         self.close()
 
     def close(self):
@@ -249,52 +271,40 @@ class VM:
         if self.panic:
             raise VMError("kernel panic: %s" % self.panic)
 
+    def _wait_console(self, scan, pattern, timeout):
+        """wait_for() on the console: a kernel panic or QEMU's exit ends the wait."""
+        def scan_or_panic():
+            self.check_panic()
+            return scan()
+
+        def ended():
+            return self._eof and "QEMU exited (status %s) while waiting for /%s/" % (self.proc.poll(), pattern)
+        return wait_for(self._cond, scan_or_panic, time.monotonic() + timeout, ended,
+                        "timeout after %.0f s waiting for /%s/" % (timeout, pattern))
+
     def expect(self, pattern, timeout=60, partial=False):
         """Wait for a line (after the previous match) matching the regex.
         With partial=True an incomplete line (a prompt) also matches.
         Returns the re.Match."""
         rx = re.compile(pattern)
-        deadline = time.monotonic() + timeout
-        with self._cond:
-            while True:
-                self.check_panic()
-                while self.cursor < len(self.lines):
-                    m = rx.search(self.lines[self.cursor][1])
-                    self.cursor += 1
-                    if m:
-                        return m
-                if partial and self.partial:
-                    m = rx.search(self.partial)
-                    if m:
-                        return m
-                if self._eof:
-                    raise VMError("QEMU exited (status %s) while waiting for /%s/"
-                                  % (self.proc.poll(), pattern))
-                left = deadline - time.monotonic()
-                if left <= 0:
-                    raise VMError("timeout after %.0f s waiting for /%s/"
-                                  % (timeout, pattern))
-                self._cond.wait(min(left, 1.0))
+
+        def scan():
+            while self.cursor < len(self.lines):
+                m = rx.search(self.lines[self.cursor][1])
+                self.cursor += 1
+                if m:
+                    return m
+            return rx.search(self.partial) if partial and self.partial else None
+        return self._wait_console(scan, pattern, timeout)
 
     def wait_seen(self, pattern, timeout=60):
         """Wait until a line anywhere in the log matches the regex, without
         moving the cursor expect() reads from. Returns the first re.Match."""
         rx = re.compile(pattern)
-        deadline = time.monotonic() + timeout
-        with self._cond:
-            while True:
-                self.check_panic()
-                for _, text in self.lines:
-                    m = rx.search(text)
-                    if m:
-                        return m
-                if self._eof:
-                    raise VMError("QEMU exited (status %s) while waiting for /%s/"
-                                  % (self.proc.poll(), pattern))
-                left = deadline - time.monotonic()
-                if left <= 0:
-                    raise VMError("timeout after %.0f s waiting for /%s/" % (timeout, pattern))
-                self._cond.wait(min(left, 1.0))
+
+        def scan():
+            return next((m for m in (rx.search(text) for _, text in self.lines) if m), None)
+        return self._wait_console(scan, pattern, timeout)
 
     def seen(self, pattern):
         """All matches of the regex anywhere in the log so far."""
@@ -324,21 +334,19 @@ class VM:
 
     def _expect_out(self, rx, deadline, what):
         """The next command-output line (from out_cursor) matching rx."""
-        with self._cond:
-            while True:
-                self.check_panic()
-                while self.out_cursor < len(self.out_lines):
-                    m = rx.search(self.out_lines[self.out_cursor][1])
-                    self.out_cursor += 1
-                    if m:
-                        return m
-                if self._out_eof or self._eof:
-                    raise VMError("QEMU exited (status %s) while waiting for %s"
-                                  % (self.proc.poll(), what))
-                left = deadline - time.monotonic()
-                if left <= 0:
-                    raise VMError("timeout waiting for %s" % what)
-                self._cond.wait(min(left, 1.0))
+        def scan():
+            self.check_panic()
+            while self.out_cursor < len(self.out_lines):
+                m = rx.search(self.out_lines[self.out_cursor][1])
+                self.out_cursor += 1
+                if m:
+                    return m
+            return None
+
+        def ended():
+            return (self._out_eof or self._eof) and \
+                "QEMU exited (status %s) while waiting for %s" % (self.proc.poll(), what)
+        return wait_for(self._cond, scan, deadline, ended, "timeout waiting for %s" % what)
 
     def sync_shell(self, timeout=60):
         """Wait until a shell answers: typed input is lost before the shell

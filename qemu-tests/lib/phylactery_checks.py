@@ -23,6 +23,9 @@ def new_actions(before, after):
 
 
 def check_api(t, op, mgr, vm, ip):
+    """The leader's phylactery API: a missing or wrong secret, oversized and malformed bodies are
+    refused with a JSON error and change nothing (no token made, no action taken, the same haproxy
+    and keepalived configs); the right secret is served."""
     base = "http://%s:%d" % (ip, PORT)
     secret = mgr.run("cat /share/phylactery/secret").strip()
     t.check(len(secret) == 64, "the cluster secret is %d characters" % len(secret))

@@ -20,7 +20,6 @@ cannot load the uncompressed vmlinux that the other scenarios boot."""
 import os
 import re
 import shutil
-import signal
 import subprocess
 import sys
 import threading
@@ -148,14 +147,16 @@ class _Proc:
         self.reader = threading.Thread(target=self._read, daemon=True)
         self.reader.start()
 
+    def _add(self, text):
+        now = time.monotonic()
+        with self.cond:
+            self.lines.append((now, text))
+            self.cond.notify_all()
+        self.logf.write("[%7.3f] %s\n" % (now - self.t0, text))
+
     def _read(self):
-        for raw in self.proc.stdout:
-            text = raw.decode("utf-8", "replace").rstrip("\n")
-            t = time.monotonic() - self.t0
-            with self.cond:
-                self.lines.append((time.monotonic(), text))
-                self.cond.notify_all()
-            self.logf.write("[%7.3f] %s\n" % (t, text))
+        fd = self.proc.stdout.fileno()
+        ekvm.pump_lines(lambda: os.read(fd, 4096), self._add)
         with self.cond:
             self.eof = True
             self.cond.notify_all()
@@ -164,21 +165,16 @@ class _Proc:
         """The first line matching pattern (from the start); fails at the
         deadline or when the process has ended without printing it."""
         rx = re.compile(pattern)
-        deadline = time.monotonic() + timeout
-        with self.cond:
-            while True:
-                for _, text in self.lines:
-                    m = rx.search(text)
-                    if m:
-                        return m
-                if self.eof:
-                    raise PxeError("%s exited (status %s) before printing /%s/"
-                                   % (self.name, self.proc.poll(), pattern))
-                left = deadline - time.monotonic()
-                if left <= 0:
-                    raise PxeError("%s: timeout after %.0f s waiting for /%s/"
-                                   % (self.name, timeout, pattern))
-                self.cond.wait(min(left, 1.0))
+
+        def scan():
+            return next((m for m in (rx.search(text) for _, text in self.lines) if m), None)
+
+        def ended():
+            return self.eof and "%s exited (status %s) before printing /%s/" % (
+                self.name, self.proc.poll(), pattern)
+        return ekvm.wait_for(self.cond, scan, time.monotonic() + timeout, ended,
+                             "%s: timeout after %.0f s waiting for /%s/" % (self.name, timeout, pattern),
+                             PxeError)
 
     def seen(self, pattern):
         rx = re.compile(pattern)
@@ -186,15 +182,7 @@ class _Proc:
             return [(at, m) for at, m in ((at, rx.search(s)) for at, s in self.lines) if m]
 
     def stop(self):
-        if self.proc.poll() is None:
-            try:
-                os.killpg(self.proc.pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
-        try:
-            self.proc.wait(10)
-        except subprocess.TimeoutExpired:
-            pass
+        ekvm.kill_group(self.proc)
         self.reader.join(5)
         self.logf.close()
 

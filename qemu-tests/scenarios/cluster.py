@@ -185,7 +185,7 @@ def run(t):
 
 def vip_failover(t, op, vms):
     """The VIP holder powered off: the VIP answers again from another control node within
-    FAILOVER_S, and the API through it keeps working (reads and a write: etcd keeps 2 of 3)."""
+    FAILOVER_S (20 s), and the API through it keeps working (reads and a write: etcd keeps 2 of 3)."""
     holders = fm.vip_holder(vms, CONTROL)
     t.check(len(holders) == 1, "VIP held by %s" % holders)
     gone = holders[0]

@@ -1,6 +1,6 @@
 """The ekinit Warewulf overlay renders with Go's text/template against Warewulf 4.5- and 4.6-shaped data, byte for byte as expected; a template slip fails.
 
-No VM: runs qemu-tests/render-overlay (Go, Debian's golang) over every node in
+No VM: runs tools/render-overlay (Go, Debian's golang) over every node in
 qemu-tests/fixtures/nodes/cluster.json and compares with fixtures/nodes/expected/."""
 
 import os

@@ -581,30 +581,38 @@ TEST(adopted_main_exit_is_seen_through_its_pidfd)
 
 /* ---- exits and restarts ------------------------------------------------------------------- */
 
-TEST(clean_exit_without_restart_is_inactive)
+/* Exits after which the service stays down: the state and reason it ends in at once, and no
+ * restart in the minute after (the unit is SIMPLE plus `service`). */
+TEST(exits_that_are_not_restarted)
 {
-	unit("a.service", SIMPLE, "a");
-	boot("a.service");
-	exits(pid_of("/bin/a"), 0);
-	T_EQ_STR(state("a.service"), "inactive");
-	T_CONTAINS(S("a.service")->why, "exit status 0");
-}
-
-TEST(crash_without_restart_fails)
-{
-	unit("a.service", SIMPLE, "a");
-	boot("a.service");
-	exits(pid_of("/bin/a"), 3);
-	T_EQ_STR(state("a.service"), "failed");
-	T_CONTAINS(S("a.service")->why, "main process failed: exit status 3");
-}
-
-TEST(success_exit_status_counts_as_clean)
-{
-	unit("a.service", SIMPLE "Restart=on-failure\nSuccessExitStatus=42\n", "a");
-	boot("a.service");
-	exits(pid_of("/bin/a"), 42);
-	T_EQ_STR(state("a.service"), "inactive");
+	static const struct {
+		const char *name, *service;
+		int status;
+		const char *state, *why; /* why: NULL when the case does not check it */
+	} cases[] = {
+		{"clean exit, no Restart=", "", 0, "inactive", "exit status 0"},
+		{"crash, no Restart=", "", 3, "failed", "main process failed: exit status 3"},
+		{"SuccessExitStatus= counts as clean", "Restart=on-failure\nSuccessExitStatus=42\n", 42, "inactive", NULL},
+		{"on-failure leaves a clean exit alone", "Restart=on-failure\n", 0, "inactive", NULL},
+		{"RestartPreventExitStatus= wins over always", "Restart=always\nRestartPreventExitStatus=3\n", 3,
+		 "failed", NULL},
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		if (i) { /* a fresh manager for each case */
+			teardown();
+			setup();
+		}
+		unit("a.service", SIMPLE "%s", "a", cases[i].service);
+		boot("a.service");
+		exits(pid_of("/bin/a"), cases[i].status);
+		if (strcmp(state("a.service"), cases[i].state))
+			T_FAIL("%s: state %s, expected %s", cases[i].name, state("a.service"), cases[i].state);
+		if (cases[i].why && !strstr(S("a.service")->why, cases[i].why))
+			T_FAIL("%s: why '%s' lacks '%s'", cases[i].name, S("a.service")->why, cases[i].why);
+		advance(60000);
+		if (times_started("/bin/a") != 1)
+			T_FAIL("%s: started %d times, expected once", cases[i].name, times_started("/bin/a"));
+	}
 }
 
 TEST(on_failure_restarts_after_restart_sec)
@@ -623,16 +631,6 @@ TEST(on_failure_restarts_after_restart_sec)
 	T_EQ_INT(S("a.service")->restarts, 1);
 }
 
-TEST(on_failure_leaves_a_clean_exit_alone)
-{
-	unit("a.service", SIMPLE "Restart=on-failure\n", "a");
-	boot("a.service");
-	exits(pid_of("/bin/a"), 0);
-	T_EQ_STR(state("a.service"), "inactive");
-	advance(60000);
-	T_EQ_INT(times_started("/bin/a"), 1);
-}
-
 TEST(always_restarts_a_clean_exit)
 {
 	unit("a.service", SIMPLE "Restart=always\n", "a");
@@ -641,14 +639,6 @@ TEST(always_restarts_a_clean_exit)
 	T_EQ_STR(state("a.service"), "restarting");
 	advance(100); /* RestartSec= defaults to 100 ms */
 	T_EQ_INT(times_started("/bin/a"), 2);
-}
-
-TEST(restart_prevent_exit_status_wins)
-{
-	unit("a.service", SIMPLE "Restart=always\nRestartPreventExitStatus=3\n", "a");
-	boot("a.service");
-	exits(pid_of("/bin/a"), 3);
-	T_EQ_STR(state("a.service"), "failed");
 }
 
 TEST(backoff_doubles_per_crash)
@@ -1338,13 +1328,9 @@ int main(void)
 	RUN(mainpid_of_the_service_is_adopted);
 	RUN(mainpid_of_another_service_is_refused);
 	RUN(adopted_main_exit_is_seen_through_its_pidfd);
-	RUN(clean_exit_without_restart_is_inactive);
-	RUN(crash_without_restart_fails);
-	RUN(success_exit_status_counts_as_clean);
+	RUN(exits_that_are_not_restarted);
 	RUN(on_failure_restarts_after_restart_sec);
-	RUN(on_failure_leaves_a_clean_exit_alone);
 	RUN(always_restarts_a_clean_exit);
-	RUN(restart_prevent_exit_status_wins);
 	RUN(backoff_doubles_per_crash);
 	RUN(backoff_is_capped_at_30_s);
 	RUN(backoff_resets_after_a_long_run);

@@ -7,6 +7,7 @@ Bounded by EKINIT_SOAK_SECONDS (default 240) for the whole scenario. ekinit's re
 (100 ms floor, doubling up to 30 s, reset by a clean exit or a run of over 10 s) lets a crashing
 service restart only a few dozen times in minutes, so the 1,000 restarts come from four services
 that exit cleanly with Restart=always, beside one that really crashes (SIGSEGV)."""
+import ast
 import json
 import os
 import platform
@@ -335,8 +336,71 @@ def coverage():
             lambda f: f.endswith(".c"), c_comment)
     section("Namespace scenarios: ekinit as PID 1 under unshare", "tests/ns/scenarios",
             lambda f: f.endswith(".py") and not f.startswith("_"), docstring)
+    opt_in = opt_in_files()
     section("QEMU scenarios: Debian's kernel, TCG", "qemu-tests/scenarios",
-            lambda f: f.endswith(".py") and not f.startswith("_"), docstring)
+            lambda f: f.endswith(".py") and not f.startswith("_") and f not in opt_in, docstring)
+    out.append(cluster_faults(opt_in))
+    return "\n".join(out)
+
+
+def opt_in_files():
+    """The QEMU scenarios that run only when named (harness.py's OPT_IN), as file names."""
+    with open(os.path.join(sysroot.REPO, "qemu-tests", "lib", "harness.py")) as f:
+        m = re.search(r"(?m)^OPT_IN = (\{.*\})$", f.read())
+    return sorted(n.replace("-", "_") + ".py" for n in (ast.literal_eval(m.group(1)) if m else ()))
+
+
+def subtest_text(path, func, name):
+    """What a subtest checks: the `- NAME: ...` item of its module's docstring, else its function's
+    docstring, else the first paragraph of its module's docstring."""
+    with open(path) as f:
+        tree = ast.parse(f.read())
+    mdoc = ast.get_docstring(tree) or ""
+    m = re.search(r"(?m)^- %s: (.*(?:\n  .*)*)" % re.escape(name), mdoc)
+    if m:
+        return " ".join(m.group(1).split())
+    fn = next((n for n in tree.body if isinstance(n, ast.FunctionDef) and n.name == func), None)
+    doc = (fn and ast.get_docstring(fn)) or mdoc.split("\n\n")[0]
+    return " ".join(doc.split())
+
+
+def cluster_faults(opt_in):
+    """The opt-in whole-cluster scenarios, and the subtests `cluster` runs on the cluster it formed
+    (its t.subtest calls, in order), each described by its own docstring."""
+    repo = sysroot.REPO
+    scen, lib = os.path.join(repo, "qemu-tests", "scenarios"), os.path.join(repo, "qemu-tests", "lib")
+    with open(os.path.join(repo, "Makefile")) as f:
+        m = re.search(r"(?m)^cluster-check:.*\n\t@?(.+)$", f.read())
+    out = ["\n### Cluster fault scenarios: five VMs, TCG, not in `make check` (`make cluster-check`)\n",
+           "`make cluster-check` runs `%s`; these scenarios run only when named (one alone: "
+           "`qemu-tests/run cluster`; `EKINIT_CLUSTER_FAULTS=0` forms the cluster without its "
+           "subtests). `cluster`'s subtests run in this order on the cluster its formation built, each "
+           "reported as its own line (`PASS cluster/NAME`). Each line says what the test checks; no "
+           "result is recorded here."
+           % (m.group(1) if m else "qemu-tests/run cluster leader-dies"), ""]
+    for fn in opt_in:
+        path = os.path.join(scen, fn)
+        if not os.path.exists(path):
+            continue
+        with open(path) as f:
+            tree = ast.parse(f.read())
+        # Its first whole sentence: these name what they check after a colon.
+        para = " ".join((ast.get_docstring(tree) or "").split("\n\n")[0].split())
+        m = re.match(r"(.+?\.)(\s|$)", para)
+        out.append("- `%s`: %s" % (fn, m.group(1) if m else para))
+        for call in ast.walk(tree):
+            if not (isinstance(call, ast.Call) and isinstance(call.func, ast.Attribute)
+                    and call.func.attr == "subtest" and len(call.args) >= 2
+                    and isinstance(call.args[0], ast.Constant)):
+                continue
+            name, target = call.args[0].value, call.args[1]
+            if isinstance(target, ast.Attribute) and isinstance(target.value, ast.Name):
+                where, func = os.path.join(lib, target.value.id + ".py"), target.attr
+            elif isinstance(target, ast.Name):
+                where, func = path, target.id
+            else:
+                continue
+            out.append("  - `%s/%s`: %s" % (fn[:-3].replace("_", "-"), name, subtest_text(where, func, name)))
     return "\n".join(out)
 
 
