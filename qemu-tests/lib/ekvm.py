@@ -78,6 +78,7 @@ class VM:
         self._out_sock = None        # ours
         self._out_qemu = None        # QEMU's end, passed to it by number
         self._out_reader = None
+        self._taps = []              # callables given every raw chunk of console output
 
     # ------------------------------------------------------------ lifecycle
     def argv(self):
@@ -120,6 +121,15 @@ class VM:
             self._out_reader.start()
         return self
 
+    def add_tap(self, fn):
+        """fn(bytes) gets every raw chunk of console output (ttyS0) from now on, called on the
+        reader thread: it must not block (the demo's console sockets queue what they get)."""
+        self._taps.append(fn)
+
+    def remove_tap(self, fn):
+        if fn in self._taps:
+            self._taps.remove(fn)
+
     def elapsed(self):
         return time.monotonic() - self.t0
 
@@ -144,6 +154,8 @@ class VM:
                 chunk = b""
             if not chunk:
                 break
+            for tap in list(self._taps):
+                tap(chunk)
             buf += chunk
             while b"\n" in buf:
                 line, buf = buf.split(b"\n", 1)

@@ -157,11 +157,10 @@ def write_timeline(name, data):
 
 # ------------------------------------------------------- whole-cluster helpers
 
-def boot_all(t, controls, workers):
-    """Network, manager and nodes booted, networks up and the share mounted on every node.
-    Returns (net, manager VM, {name: VM}, host time of the first QEMU start)."""
-    from cluster import wait_manager
-    from netchecks import wait_network, wait_remote_fs
+def start_cluster(t, controls, workers):
+    """The test network (with the operator's address on it), the manager and the nodes started,
+    nothing waited for. Returns (net, manager VM, {name: VM}, host time of the first QEMU start).
+    The cluster scenarios and `make demo` (lib/clusterdemo.py) all start a cluster this way."""
     require_stages(t)
     net = t.network()
     operator_address(net)
@@ -169,6 +168,15 @@ def boot_all(t, controls, workers):
     mgr = boot_manager(t, net)
     vms = {n: boot_cluster_node(t, net, n, CONTROL_MEMORY) for n in controls}
     vms.update({n: boot_cluster_node(t, net, n, WORKER_MEMORY) for n in workers})
+    return net, mgr, vms, t_start
+
+
+def boot_all(t, controls, workers):
+    """start_cluster(), then the manager ready, the networks up and the share mounted on every
+    node. Returns what start_cluster() returns."""
+    from cluster import wait_manager
+    from netchecks import wait_network, wait_remote_fs
+    net, mgr, vms, t_start = start_cluster(t, controls, workers)
     wait_manager(mgr, 300)
     for name, vm in vms.items():
         wait_network(t, vm, node_info(name)[1], timeout=400)
