@@ -264,9 +264,16 @@ def write_kubectl(net, kube, kubectl_bin):
     return wrapper, " ".join(argv)
 
 
+def shown(path):
+    """path as printed: relative when under the current directory, else absolute (the printed
+    commands must work when pasted here)."""
+    rel = os.path.relpath(path)
+    return path if rel.startswith("..") else rel
+
+
 def final_text(net, views, mgr_view, kube, t_start, sockets, wrapper, kubectl_cmd):
     leader = next((v.name for v in views if "leader_claimed" in v.events), "?")
-    rel = os.path.relpath
+    rel = shown
     out = ["",
            "The cluster has formed in %d s: leader %s, %d Nodes Ready through the VIP %s:%d."
            % (time.monotonic() - t_start, leader, len(views), fm.VIP, fm.API_PORT),
@@ -275,7 +282,7 @@ def final_text(net, views, mgr_view, kube, t_start, sockets, wrapper, kubectl_cm
            "Consoles (each VM's serial console, a root shell: try `ekctl status`). Attach with",
            "socat; Ctrl-] detaches (Ctrl-C goes to the node):"]
     for name in [mgr_view.name] + [v.name for v in views]:
-        out.append("  %-9s %s" % (name, consolesock.attach_command(sockets[name])))
+        out.append("  %-9s %s" % (name, consolesock.attach_command(shown(sockets[name]))))
     logs = os.path.join(rel(harness.LOGS), "demo-*.log")
     out += ["  Whole console logs, host-timestamped: tail -f %s" % logs,
             "",
@@ -411,7 +418,7 @@ def main(argv=None):
         kube.start()
         print("Booting under %s (about 5-7 min to form under TCG). Consoles while it forms: "
               "socat -,raw,echo=0,escape=0x1d UNIX-CONNECT:%s/NODE.sock; logs: %s/demo-NODE.log"
-              % (accel.upper(), os.path.relpath(cdir), os.path.relpath(harness.LOGS)))
+              % (accel.upper(), shown(cdir), shown(harness.LOGS)))
         print("Ctrl-C stops it and cleans up.\n")
         screen = Screen()
         while True:
@@ -426,6 +433,7 @@ def main(argv=None):
                 print("not formed: %s" % phase(views, mgr_view, kube))
                 return 1
             time.sleep(REFRESH_S)  # display pacing, not synchronisation
+        stop_ev.set()                # formed: no more kubectl every few seconds
 
         data = {"scenario": "demo", "seconds_since": "first QEMU start",
                 "leader": next((v.name for v in views if "leader_claimed" in v.events), None),
@@ -437,7 +445,7 @@ def main(argv=None):
         if args.check:
             p = subprocess.run([wrapper, "get", "nodes"], stdout=subprocess.PIPE,
                                stderr=subprocess.STDOUT, text=True, timeout=120)
-            print("--check: $ %s get nodes\n%s" % (os.path.relpath(wrapper), p.stdout.rstrip()))
+            print("--check: $ %s get nodes\n%s" % (shown(wrapper), p.stdout.rstrip()))
             listed = re.findall(r"(?m)^(\S+)\s+Ready\s", p.stdout)
             ok_kubectl = p.returncode == 0 and sorted(listed) == sorted(vms)
             ok_console = try_console(sockets[CONTROL[0]])
@@ -449,7 +457,8 @@ def main(argv=None):
         while True:
             signal.pause()
     except KeyboardInterrupt:
-        rc = 130
+        # Ctrl-C is how a person ends the demo: a clean stop, unless --check was waiting
+        rc = 130 if args.check else 0
         return rc
     finally:
         signal.signal(signal.SIGINT, signal.SIG_IGN)
@@ -471,4 +480,4 @@ def main(argv=None):
                 if t is not None and n in [x.name for x in t.networks]]
         print("stopped%s; console logs kept in %s" % (
             "" if not left else " (namespaces left: %s)" % " ".join(left),
-            os.path.relpath(harness.LOGS)))
+            shown(harness.LOGS)))
