@@ -131,12 +131,17 @@ class KubeWatch(threading.Thread):
                             self.kubeconfig = text
                             self.op = fm.Operator(self.net, text)
                 else:
-                    self.nodes = fm.ready_nodes(self.op)
-                    self.note = "" if self.nodes is not None else "the API does not answer yet"
-                    for v in self.views:
-                        v.ready = None if self.nodes is None else self.nodes.get(v.name)
-                        if v.ready:
-                            self.ready_at.setdefault(v.name, time.monotonic())
+                    nodes = fm.ready_nodes(self.op)
+                    # while a control node joins, etcd changes members and the API can stop
+                    # answering for a while: the table keeps the last answer and says so
+                    self.note = "" if nodes is not None else \
+                        "no answer through the VIP just now; READY is the last answer"
+                    if nodes is not None:
+                        self.nodes = nodes
+                        for v in self.views:
+                            v.ready = nodes.get(v.name)
+                            if v.ready:
+                                self.ready_at.setdefault(v.name, time.monotonic())
             except (ekvm.VMError, subprocess.SubprocessError, OSError) as e:
                 self.note = str(e).splitlines()[0] if str(e) else type(e).__name__
             self.stop.wait(KUBE_POLL_S)
@@ -202,6 +207,8 @@ def phase(views, mgr_view, kube):
     if kube.op is None:
         return "leader_ready written; reading the admin kubeconfig from the share"
     ready = sum(v.ready is True for v in views)
+    if kube.nodes is None:
+        return "leader_ready written; waiting for the API through the VIP %s" % fm.VIP
     done = sum("done" in v.events for v in views)
     return "API through the VIP %s; %d of %d Ready; ek-join done on %d of %d%s" % (
         fm.VIP, ready, len(views), done, len(views), " (%s)" % kube.note if kube.note else "")
@@ -404,7 +411,9 @@ def main(argv=None):
         accel = harness.choose_accel(image.kernel)
         netns.clean_stale()
         t = harness.Context("demo", image, accel, keep_logs=True)
-        net, mgr, vms, t_start = fm.start_cluster(t, CONTROL, WORKER)
+        print("Starting the VMs (each node's image is put together as it starts):")
+        net, mgr, vms, t_start = fm.start_cluster(
+            t, CONTROL, WORKER, log=lambda text: print("  " + text, flush=True))
         roles = {n: "control" for n in CONTROL}
         roles.update({n: "worker" for n in WORKER})
         views = [NodeView(n, roles[n], cl.node_info(n)[1], vms[n]) for n in CONTROL + WORKER]
