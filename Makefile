@@ -1,5 +1,5 @@
 # ekinit — build, test, demo. `make` builds build/ekinit and build/ekctl.
-# `make check` runs every test and ends with "N passed, N failed"; `make demo` boots a node in QEMU.
+# `make check` runs every test and ends with "N passed, N failed"; `make demo` boots a cluster in QEMU.
 
 CC ?= cc
 BUILD ?= build
@@ -109,7 +109,7 @@ $(BUILD)/ekinit: $(BUILD)/obj/init/main.o $(call libs,obj,$(USES_main))
 $(BUILD)/ekctl: $(BUILD)/obj/ekctl/ekctl.o $(call libs,obj,ekctl $(USES_ekctl))
 	$(CC) $(CFLAGS) -o $@ $^
 
-.PHONY: all clean check check-build unit fuzz qemu-check cluster-check demo demo-node check-links check-clang check-layers bench bench-cluster check-image
+.PHONY: all clean check check-build unit fuzz qemu-check cluster-check demo demo-stop demo-node check-links check-clang check-layers bench bench-cluster check-image
 all: $(BUILD)/ekinit $(BUILD)/ekctl $(STAGES_BIN)
 
 # The Debian packages the build and the tests need (tools/debian-packages), installed when missing.
@@ -187,8 +187,15 @@ check:
 check-build: all check-links check-clang check-layers $(UNIT_BIN) $(STAGES_UNIT_BIN) $(FUZZ_BIN) \
 	$(STAGES_FUZZ_SRC:stages/tests/fuzz/%.c=$(BUILD)/fuzz/%)
 
+# The test cluster (manager + 3 control + 1 worker, the cluster scenario's image with the
+# Kubernetes test stand-ins) booted in QEMU with a live table of its formation (~5-7 min under
+# TCG), then how to reach the consoles and kubectl; runs until Ctrl-C or `make demo-stop`.
+# ARGS=--check exits once formed (qemu-tests/cluster-demo --help). qemu-tests/demo boots one node.
 demo: all
-	@qemu-tests/demo
+	@qemu-tests/cluster-demo $(ARGS)
+
+demo-stop:
+	@qemu-tests/cluster-demo --stop
 
 # One real node image (image/debian/build's, built once into ~/.cache/ekinit with mmdebstrap) with
 # the overlay rendered for it, booted in QEMU on this terminal (image/demo-node --help).

@@ -132,6 +132,7 @@ class VM:
         self._out_sock = None        # ours
         self._out_qemu = None        # QEMU's end, passed to it by number
         self._out_reader = None
+        self._taps = []              # callables given every raw chunk of console output
 
     # ------------------------------------------------------------ lifecycle
     def argv(self):
@@ -174,6 +175,15 @@ class VM:
             self._out_reader.start()
         return self
 
+    def add_tap(self, fn):
+        """fn(bytes) gets every raw chunk of console output (ttyS0) from now on, called on the
+        reader thread: it must not block (the demo's console sockets queue what they get)."""
+        self._taps.append(fn)
+
+    def remove_tap(self, fn):
+        if fn in self._taps:
+            self._taps.remove(fn)
+
     def elapsed(self):
         return time.monotonic() - self.t0
 
@@ -195,7 +205,12 @@ class VM:
 
     def _read(self):
         fd = self.proc.stdout.fileno()
-        pump_lines(lambda: os.read(fd, 4096), self._add_line, self._set_partial)
+        def read():
+            chunk = os.read(fd, 4096)
+            for tap in list(self._taps):  # raw output to whoever listens (the demo's console sockets)
+                tap(chunk)
+            return chunk
+        pump_lines(read, self._add_line, self._set_partial)
         with self._cond:
             self.partial = ""
             self._eof = True

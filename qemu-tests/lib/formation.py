@@ -157,18 +157,31 @@ def write_timeline(name, data):
 
 # ------------------------------------------------------- whole-cluster helpers
 
-def boot_all(t, controls, workers):
-    """Network, manager and nodes booted, networks up and the share mounted on every node.
-    Returns (net, manager VM, {name: VM}, host time of the first QEMU start)."""
-    from cluster import wait_manager
-    from netchecks import wait_network, wait_remote_fs
+def start_cluster(t, controls, workers, log=lambda text: None):
+    """The test network (with the operator's address on it), the manager and the nodes started,
+    nothing waited for; log(text) is told as each VM starts. Returns (net, manager VM,
+    {name: VM}, host time of the first QEMU start). The cluster scenarios and `make demo`
+    (lib/clusterdemo.py) all start a cluster this way."""
     require_stages(t)
     net = t.network()
     operator_address(net)
     t_start = time.monotonic()
     mgr = boot_manager(t, net)
-    vms = {n: boot_cluster_node(t, net, n, CONTROL_MEMORY) for n in controls}
-    vms.update({n: boot_cluster_node(t, net, n, WORKER_MEMORY) for n in workers})
+    log("manager started (namespace %s)" % net.name)
+    vms = {}
+    for names, memory in ((controls, CONTROL_MEMORY), (workers, WORKER_MEMORY)):
+        for n in names:
+            vms[n] = boot_cluster_node(t, net, n, memory)
+            log("%s started (%d MB)" % (n, memory))
+    return net, mgr, vms, t_start
+
+
+def boot_all(t, controls, workers):
+    """start_cluster(), then the manager ready, the networks up and the share mounted on every
+    node. Returns what start_cluster() returns."""
+    from cluster import wait_manager
+    from netchecks import wait_network, wait_remote_fs
+    net, mgr, vms, t_start = start_cluster(t, controls, workers)
     wait_manager(mgr, 300)
     for name, vm in vms.items():
         wait_network(t, vm, node_info(name)[1], timeout=400)

@@ -18,8 +18,7 @@ import os
 import re
 import time
 
-from cluster import boot_manager, wait_manager, node_info
-from netchecks import wait_network, wait_remote_fs
+from cluster import node_info
 import formation as fm
 import heal
 import phylactery_checks
@@ -46,20 +45,7 @@ def kv(text):
 
 
 def run(t):
-    fm.require_stages(t)
-    net = t.network()
-    fm.operator_address(net)
-    t_start = time.monotonic()
-    mgr = boot_manager(t, net)
-    vms = {}
-    for n in CONTROL:
-        vms[n] = fm.boot_cluster_node(t, net, n, fm.CONTROL_MEMORY)
-    for n in WORKER:
-        vms[n] = fm.boot_cluster_node(t, net, n, fm.WORKER_MEMORY)
-    wait_manager(mgr, 300)
-    for name, vm in vms.items():
-        wait_network(t, vm, node_info(name)[1], timeout=400)
-        wait_remote_fs(t, vm, timeout=400)
+    net, mgr, vms, t_start = fm.boot_all(t, CONTROL, WORKER)
 
     # the leader writes leader_ready; the manager sees the share as the operator would
     deadline = time.monotonic() + FORM_TIMEOUT

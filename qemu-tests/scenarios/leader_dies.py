@@ -5,7 +5,7 @@ The leader's VM is killed (QEMU) as soon as its console says `ek-join: leader: k
 
 import time
 
-from cluster import boot_manager, wait_manager, node_info
+from cluster import wait_manager, node_info
 from ekvm import VMError
 from netchecks import wait_network, wait_remote_fs
 import formation as fm
@@ -34,13 +34,7 @@ def run(t):
     # Booted without boot_all's network and share checks first: the leader's kubeadm init is over
     # in ~70 s under TCG, and waiting for every node's network before looking for it let the
     # test kill a leader that had already written leader_ready (the dead-cluster path, not this).
-    fm.require_stages(t)
-    net = t.network()
-    fm.operator_address(net)
-    t_start = time.monotonic()
-    mgr = boot_manager(t, net)
-    vms = {n: fm.boot_cluster_node(t, net, n, fm.CONTROL_MEMORY) for n in CONTROL}
-    vms.update({n: fm.boot_cluster_node(t, net, n, fm.WORKER_MEMORY) for n in WORKER})
+    net, mgr, vms, t_start = fm.start_cluster(t, CONTROL, WORKER)
     deadline = time.monotonic() + FORM_TIMEOUT
     first = first_kubeadm_init(t, vms, deadline)
     t.check(first is not None, "no leader started kubeadm init")
