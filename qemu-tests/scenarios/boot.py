@@ -87,13 +87,15 @@ def run(t):
     t.check(sorted(order) == sorted(STEPS) and order[:4] == STEPS[:4],
             "boot.json steps %s, expected %s (network may start later)" % (order, STEPS))
     # The graph: modules ran beside hostname/loopback/tmpfiles (they started before it ended),
-    # sysctl started only after modules ended.
+    # fstab and sysctl started only after modules ended.
     ev = {e["step"]: e for e in boot["events"]}
     end = lambda s: ev[s]["start_ms"] + ev[s]["duration_ms"]
     t.check(ev["hostname"]["start_ms"] < end("modules"),
             "hostname did not start while modules ran: %s" % json.dumps([ev["modules"], ev["hostname"]]))
     t.check(ev["sysctl"]["start_ms"] >= end("modules") - 1,
             "sysctl started before modules ended: %s" % json.dumps([ev["modules"], ev["sysctl"]]))
+    t.check(ev["fstab"]["start_ms"] >= end("modules") - 1,
+            "fstab started before modules ended: %s" % json.dumps([ev["modules"], ev["fstab"]]))
     for e in boot["events"]:
         for k in ("start_ms", "duration_ms", "result"):
             t.check(k in e, "boot.json event %s lacks %s" % (e, k))
