@@ -88,3 +88,14 @@ int log_console_setup(void)
 	ek_log_set_fd(own);
 	return own;
 }
+
+void log_console_child_stdio(void)
+{
+	int fd = ek_log_fd();
+	if (fd <= 2)
+		return; /* fd 2 itself (a pipe, a pty): nothing to redirect */
+	fflush(stdout);
+	fflush(stderr);
+	dup2(fd, 1);
+	dup2(fd, 2);
+}

@@ -30,4 +30,10 @@ int log_console_open(int fd, const char *path);
  * log now uses. */
 int log_console_setup(void);
 
+/* In a child that runs PID 1's own code (a boot step's child, the remote mounts' child): its
+ * stdout and stderr go where PID 1's lines go, when that is a description of its own. PID 1 may
+ * wait for such a child, and a library's stray message (libkmod prints its errors to stderr) on
+ * the kernel's blocking description would hold it while the console is stopped. */
+void log_console_child_stdio(void);
+
 #endif
