@@ -22,7 +22,9 @@
  * the interfaces that the NIC drivers create, and the last line that sets a key decides its value,
  * so applying the lines whose keys exist early and the rest later could let an earlier glob undo a
  * later line for one interface. network waits for modules too: there is no udev, the NIC drivers
- * come from modules-load.d. network runs
+ * come from modules-load.d. fstab waits for modules as well: a local disk's driver (virtio_blk,
+ * nvme, ahci) and its file system (ext4, xfs) are modules here, and without udev only the modules
+ * step loads a driver; sysctl waits for modules right after it anyway. network runs
  * in a child too (carrier waits): the services start once the steps in PID 1 are done, while the
  * network may still come up (units ordered after network.target or network-online.target wait
  * for it); remote-fs needs the network and goes on in a child of its own. */
@@ -37,7 +39,7 @@ static const struct step steps[] = {
 	{"tmpfiles", step_tmpfiles},
 	{"network", step_network, .prepare = step_network_prepare, .in_child = true, .after = "modules",
 	 .reaches = {"network.target", "network-online.target"}},
-	{"fstab", step_fstab},
+	{"fstab", step_fstab, .after = "modules"},
 	{"sysctl", step_sysctl, .after = "modules"},
 	{"remote-fs", step_remote_fs, step_remote_fs_done, .after = "network", .reaches = {"remote-fs.target"}},
 };

@@ -24,6 +24,11 @@ void ek_log_set_fd(int fd)
 	log_fd_nonblocking = false;
 }
 
+int ek_log_fd(void)
+{
+	return log_fd;
+}
+
 unsigned ek_log_console_dropped(void)
 {
 	return console_dropped;
@@ -31,8 +36,10 @@ unsigned ek_log_console_dropped(void)
 
 /* A stopped console (Ctrl-S on the serial shell, a stalled UART, a full pty) must never stop PID 1:
  * its writes are non-blocking, and what does not fit is dropped and counted (dinit's rule: logging
- * drops, never blocks). O_NONBLOCK is set on the console's open file description; the processes
- * PID 1 starts get their own stdio, and the console shell opens the tty afresh. */
+ * drops, never blocks). O_NONBLOCK is set on log_fd's open file description: on the console
+ * device that is one PID 1 opened for itself (log_console.c), so the processes that inherit the
+ * kernel's description of the console still write to it blocking; on a pipe or a pty (a test
+ * harness) it is the description PID 1 was given. */
 static bool console_write(const char *buf, size_t len)
 {
 	if (!log_fd_nonblocking) {

@@ -30,7 +30,10 @@ int ek_log_restore(const char *in);
 /* Lines the console did not take (it was stopped or full): dropped, never waited for. */
 unsigned ek_log_console_dropped(void);
 
-/* Where lines go (default: fd 2). Tests point it at a pipe or /dev/null. */
+/* Where lines go (default: fd 2; log_console_setup may give PID 1 a console description of its
+ * own). Tests point it at a pipe or /dev/null. */
 void ek_log_set_fd(int fd);
+/* The fd lines go to (read by the crash handler: async-signal-safe). */
+int ek_log_fd(void);
 
 #endif

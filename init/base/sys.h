@@ -25,7 +25,8 @@ struct ek_sys {
 	/* A pidfd for pid (close-on-exec), or -1 with errno. */
 	int (*pidfd_open)(pid_t pid);
 	int (*pidfd_send_signal)(int pidfd, int sig);
-	/* open(2) of files that describe processes (/proc/PID/..., cgroup.procs, PIDFile=). */
+	/* open(2) of files that describe processes (/proc/PID/..., cgroup.procs, PIDFile=), and of the
+	 * console for PID 1's own log description (log_console.c). */
 	int (*open)(const char *path, int flags, mode_t mode);
 };
 

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "log_console.h"
 #include "modules.h"
 #include "mount_api.h"
 #include "nodeconf.h"
@@ -290,6 +291,7 @@ pid_t fstab_remote_start(const char *fstab, const char *mountinfo, const struct 
 		struct fstab_result res;
 		/* PID 1 blocks its signals for the signalfd; this child must die on SIGTERM at shutdown. */
 		signals_reset_for_child();
+		log_console_child_stdio();
 		size_t loaded;
 		if (mods)
 			modules_load(mods, &loaded); /* failures are warnings; the mount says the rest */

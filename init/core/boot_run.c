@@ -14,6 +14,7 @@
 #include "fatal.h"
 #include "libmount_dl.h"
 #include "log.h"
+#include "log_console.h"
 #include "shell.h"
 #include "signals.h"
 #include "step_child.h"
@@ -28,6 +29,7 @@ static bool carried; /* re-executed after the root move: the timeline came along
 void boot_setup(struct ekinit *ek, char **argv, const struct step *steps, size_t nsteps)
 {
 	shell_console_fds();
+	log_console_setup();
 	fatal_install_crash_handlers();
 	umask(022);
 	setenv("PATH", "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", 0);

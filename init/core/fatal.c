@@ -1,6 +1,7 @@
 #include "fatal.h"
 
 #include <errno.h>
+#include <poll.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/reboot.h>
@@ -11,6 +12,7 @@
 #include <unistd.h>
 
 #include "console_shell.h"
+#include "log.h"
 #include "sys.h"
 
 int ek_fatal_countdown = EK_FATAL_COUNTDOWN;
@@ -18,7 +20,10 @@ int ek_fatal_sync_ms = EK_FATAL_SYNC_MS;
 
 /* Only async-signal-safe calls from here on: this runs inside a crash handler too. */
 /* One writev for the whole line (async-signal-safe): written in pieces, a console shell's prompt
- * could land in the middle of "crashed with signal SEGV" (seen in the crash scenario). */
+ * could land in the middle of "crashed with signal SEGV" (seen in the crash scenario). It goes
+ * where the log's lines go: on the console that is PID 1's own non-blocking description, not fd 2,
+ * which is blocking (the processes PID 1 starts share it) and would hang the crash path on a
+ * stopped console. A busy one gets a short grace, once per line. */
 static void say3(const char *a, const char *b, const char *c)
 {
 	struct iovec iov[3];
@@ -27,7 +32,13 @@ static void say3(const char *a, const char *b, const char *c)
 	for (int i = 0; i < 3; i++)
 		if (parts[i])
 			iov[n++] = (struct iovec){.iov_base = (void *)parts[i], .iov_len = strlen(parts[i])};
-	ssize_t w = writev(2, iov, n);
+	int fd = ek_log_fd();
+	ssize_t w = writev(fd, iov, n);
+	if (w < 0 && errno == EAGAIN) {
+		struct pollfd p = {.fd = fd, .events = POLLOUT};
+		if (poll(&p, 1, 100) > 0)
+			w = writev(fd, iov, n);
+	}
 	(void)w;
 }
 

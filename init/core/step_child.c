@@ -11,6 +11,7 @@
 #include "step_child.h"
 
 #include "log.h"
+#include "log_console.h"
 #include "signals.h"
 
 /* What the child sends: "RESULT\nDETAIL\n" then its new kept warnings as ek_log_restore reads them
@@ -37,6 +38,7 @@ static _Noreturn void child_run(step_fn fn, struct boot_state *b, int fd)
 	char detail[EK_DETAIL_MAX] = "";
 	/* A child must die on SIGTERM at shutdown, and a crash here is this child's, not PID 1's. */
 	signals_reset_for_child();
+	log_console_child_stdio();
 	unsigned before = ek_log_problem_count();
 	enum ek_result r = fn(b, detail, sizeof detail);
 	if (r == EK_PENDING) /* a child step has no child of its own to wait for */

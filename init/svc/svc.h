@@ -73,6 +73,10 @@ struct svc {
 	pid_t check_pid;
 	int check_fd;
 	double check_deadline_ms;
+	/* A check child killed at its deadline that has not been reaped yet: in a hung file system
+	 * it may never die. While it lives no other check is forked for the unit, so a unit that
+	 * keeps restarting holds at most one such process, not one per attempt. */
+	pid_t check_stuck_pid;
 	double check_at_ms;   /* StartWhenExists= not there yet: when to look again (0 = now) */
 	bool check_passed;    /* the conditions hold: start when the dependencies still allow */
 	bool ready;           /* readiness reported (notify, pidfile) but maybe the probe still pending */

@@ -54,6 +54,12 @@ static double budget_ms(const struct svc *s)
 int svc_check_start(struct svcmgr *m, struct svc *s, enum svc_check_kind kind)
 {
 	int p[2];
+	if (s->check_stuck_pid > 0) {
+		snprintf(s->why, sizeof s->why,
+			 "the check of its paths killed earlier (pid %d) is still stuck (a hung filesystem?); "
+			 "not starting another", (int)s->check_stuck_pid);
+		return -EBUSY;
+	}
 	if (pipe2(p, O_CLOEXEC | O_NONBLOCK) < 0)
 		return -errno;
 	struct svc_child c = {.m = m, .s = s, .check = kind, .progress_fd = p[1]};
@@ -108,7 +114,16 @@ void svc_check_expire(struct svc *s)
 	else
 		svc_conditions_name(s, idx < 0 ? 0 : (unsigned)idx, what, sizeof what);
 	snprintf(s->why, sizeof s->why, "%s: no answer within %.0f s (path on a hung filesystem?)", what, budget_ms(s) / 1000.0);
+	s->check_stuck_pid = s->check_pid;
 	forget(s);
+}
+
+bool svc_check_stuck_reaped(struct svc *s, pid_t pid)
+{
+	if (pid <= 0 || s->check_stuck_pid != pid)
+		return false;
+	s->check_stuck_pid = 0;
+	return true;
 }
 
 void svc_check_cancel(struct svc *s)

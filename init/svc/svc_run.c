@@ -193,7 +193,8 @@ static void begin_start(struct svcmgr *m, struct svc *s)
 			snprintf(s->why, sizeof s->why, "making its directories");
 			return;
 		}
-		snprintf(s->why, sizeof s->why, "cannot make its directories: fork: %s", strerror(-e));
+		if (e != -EBUSY) /* -EBUSY: svc_check_start said why */
+			snprintf(s->why, sizeof s->why, "cannot make its directories: fork: %s", strerror(-e));
 		end_run(m, s, SVC_R_FAILED);
 		return;
 	}
@@ -590,6 +591,9 @@ bool svcmgr_child_exited(struct svcmgr *m, pid_t pid, int status)
 		if (role)
 			s = c;
 	}
+	for (size_t i = 0; i < m->n && !s && pid > 0; i++)
+		if (svc_check_stuck_reaped(&m->v[i], pid))
+			return true;
 	if (!s)
 		return false;
 	if (role == 4) {
@@ -797,7 +801,11 @@ static void try_start(struct svcmgr *m, struct svc *s)
 		if (s->check_at_ms > now)
 			return;
 		int e = svc_check_start(m, s, SVC_CHECK_COND);
-		if (e < 0) {
+		if (e == -EBUSY) {
+			/* As when that check missed its deadline: no answer, the unit is skipped. */
+			svc_set_state(m, s, SVC_SKIPPED, "%s", s->why);
+			ek_warn("skipped %s: %s", s->name, s->why);
+		} else if (e < 0) {
 			snprintf(s->why, sizeof s->why, "cannot check its conditions: fork: %s; trying again", strerror(-e));
 			s->check_at_ms = now + 1000;
 		} else if (!again) {

@@ -10,6 +10,24 @@ def run(t):
     steps = wait_boot(t, vm)
     t.check(vm.seen(r"ekinit: console shell on /dev/ttyS0"), "no 'console shell' line")
 
+    # PID 1 writes its lines through a description of the console of its own, non-blocking; the
+    # kernel's description on its fds 0-2, which what it starts may inherit, stays blocking (a
+    # shared O_NONBLOCK made a child's write fail with EAGAIN and its line was lost).
+    # (By device number: the kernel opened /dev/console in the initramfs, emptied since, so the
+    # link of fds 0-2 may read "/dev/console (deleted)".)
+    fds = {}
+    for line in vm.run("cd /proc/1/fd && for n in *; do "
+                       "echo \"$n $(awk '/^flags:/ {print $2}' ../fdinfo/$n) $(stat -L -c %t:%T $n)\"; "
+                       "done").splitlines():
+        f = line.split()
+        if len(f) == 3 and f[0].isdigit():
+            fds[int(f[0])] = (f[2], int(f[1], 8))
+    nonblock = 0o4000
+    t.check(2 in fds and fds[2][0] == "5:1" and not fds[2][1] & nonblock,
+            "PID 1's fd 2 is not a blocking /dev/console (5:1): %s" % (fds.get(2),))
+    own = [n for n, (dev, fl) in fds.items() if n > 2 and dev == "5:1" and fl & nonblock]
+    t.check(own, "PID 1 has no non-blocking console description of its own: %s" % fds)
+
     # API filesystems
     m = mounts(vm)
     want = {"/proc": "proc", "/sys": "sysfs", "/dev": ("devtmpfs", "tmpfs"),
@@ -69,13 +87,15 @@ def run(t):
     t.check(sorted(order) == sorted(STEPS) and order[:4] == STEPS[:4],
             "boot.json steps %s, expected %s (network may start later)" % (order, STEPS))
     # The graph: modules ran beside hostname/loopback/tmpfiles (they started before it ended),
-    # sysctl started only after modules ended.
+    # fstab and sysctl started only after modules ended.
     ev = {e["step"]: e for e in boot["events"]}
     end = lambda s: ev[s]["start_ms"] + ev[s]["duration_ms"]
     t.check(ev["hostname"]["start_ms"] < end("modules"),
             "hostname did not start while modules ran: %s" % json.dumps([ev["modules"], ev["hostname"]]))
     t.check(ev["sysctl"]["start_ms"] >= end("modules") - 1,
             "sysctl started before modules ended: %s" % json.dumps([ev["modules"], ev["sysctl"]]))
+    t.check(ev["fstab"]["start_ms"] >= end("modules") - 1,
+            "fstab started before modules ended: %s" % json.dumps([ev["modules"], ev["fstab"]]))
     for e in boot["events"]:
         for k in ("start_ms", "duration_ms", "result"):
             t.check(k in e, "boot.json event %s lacks %s" % (e, k))

@@ -28,6 +28,16 @@ static enum ek_result quiet_ok(struct boot_state *b, char *detail, size_t cap)
 	return EK_OK;
 }
 
+/* A library's own message (libkmod writes its errors to stderr) in a step's child. */
+static enum ek_result writes_to_stderr(struct boot_state *b, char *detail, size_t cap)
+{
+	(void)b;
+	fputs("libfoo: a stray message\n", stderr);
+	fflush(stderr);
+	snprintf(detail, cap, "done");
+	return EK_OK;
+}
+
 static enum ek_result dies(struct boot_state *b, char *detail, size_t cap)
 {
 	(void)b;
@@ -91,6 +101,19 @@ TEST(test_a_dead_child_fails_the_step)
 	T_EQ_STR(detail, "the step's process died of signal 9");
 }
 
+/* On the console PID 1's lines go through a non-blocking description of its own, while fd 2 is
+ * the kernel's blocking one: a step's child (which PID 1 may wait for) writes its stdout and
+ * stderr where the log goes, so a stopped console cannot block it. */
+TEST(test_stray_output_goes_where_the_log_goes)
+{
+	static struct boot_state b;
+	char detail[EK_DETAIL_MAX];
+	int status;
+	T_EQ_INT(run(writes_to_stderr, &b, &status, detail, sizeof detail), EK_OK);
+	t_drain(logpipe[0], logbuf, sizeof logbuf);
+	T_CONTAINS(logbuf, "libfoo: a stray message\n");
+}
+
 int main(void)
 {
 	if (pipe2(logpipe, O_NONBLOCK) < 0)
@@ -99,5 +122,6 @@ int main(void)
 	T_RUN(test_result_detail_and_warnings_come_back);
 	T_RUN(test_ok_without_warnings);
 	T_RUN(test_a_dead_child_fails_the_step);
+	T_RUN(test_stray_output_goes_where_the_log_goes);
 	return T_END();
 }

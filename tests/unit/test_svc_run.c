@@ -1051,8 +1051,10 @@ TEST(condition_check_that_never_answers_times_out)
 	T_EQ_INT(S("hung.service")->check_pid, 0);
 	T_EQ_INT(open_fds(), fds - 1);
 	T_ASSERT(fcntl(progress, F_GETFD) < 0);
-	/* When the killed child dies at last, the reaper's report is not the unit's any more. */
-	T_ASSERT(!svcmgr_child_exited(&m, check, W_EXITCODE(0, SIGKILL)));
+	/* When the killed child dies at last, it is no answer: the unit only forgets it. */
+	T_ASSERT(svcmgr_child_exited(&m, check, W_EXITCODE(0, SIGKILL)));
+	T_EQ_INT(S("hung.service")->check_stuck_pid, 0);
+	T_EQ_STR(state("hung.service"), "skipped");
 	T_EQ_INT(times_started("/bin/hung"), 0);
 	T_EQ_STR(state("multi-user.target"), "running");
 }
@@ -1174,6 +1176,51 @@ TEST(runtime_directory_that_never_answers_fails_the_start)
 	T_CONTAINS(S("a.service")->why, "RuntimeDirectory=rt-a: no answer within 5 s (path on a hung filesystem?)");
 	T_CONTAINS(console(), "a.service failed: RuntimeDirectory=rt-a: no answer");
 	T_EQ_INT(times_started("/bin/a"), 0);
+}
+
+/* A killed check child stuck in a hung file system may never die. A unit that keeps restarting
+ * must not fork one more such child per attempt: while the killed one lives, each attempt fails
+ * at once, naming it; when it is reaped at last, the next attempt looks at the paths again. */
+TEST(a_stuck_directory_check_is_not_forked_again)
+{
+	unit("a.service", "[Service]\nRuntimeDirectory=rt-a\nExecStart=/bin/a\nRestart=always\nRestartSec=1\n"
+		"StartLimitBurst=0\n");
+	boot("a.service");
+	pid_t check = pid_of("check");
+	advance(SVC_CHECK_ANSWER_MS);
+	T_ASSERT(got(check, SIGKILL));
+	T_EQ_STR(state("a.service"), "restarting");
+	for (int i = 0; i < 10; i++)
+		advance(30000); /* past any restart delay: ten more attempts */
+	T_EQ_INT(times_started("check"), 1);
+	T_ASSERT(S("a.service")->restarts >= 10);
+	T_CONTAINS(S("a.service")->why, "still stuck");
+	T_EQ_INT(times_started("/bin/a"), 0);
+	/* The hung file system came back: the killed child ends, the next attempt checks afresh. */
+	T_ASSERT(svcmgr_child_exited(&m, check, W_EXITCODE(0, SIGKILL)));
+	svcmgr_dispatch(&m);
+	advance(30000);
+	T_EQ_INT(times_started("check"), 2);
+	exits(pid_of("check"), 0);
+	T_EQ_STR(state("a.service"), "running");
+}
+
+TEST(a_stuck_condition_check_is_not_forked_again)
+{
+	unit("hung.service", "[Unit]\nConditionPathExists=/share/x\n" SIMPLE, "hung");
+	boot("hung.service");
+	pid_t check = pid_of("check");
+	advance(SVC_CHECK_ANSWER_MS);
+	T_EQ_STR(state("hung.service"), "skipped");
+	T_EQ_INT(start("hung.service"), 0);
+	advance(0);
+	T_EQ_INT(times_started("check"), 1);
+	T_EQ_STR(state("hung.service"), "skipped");
+	T_CONTAINS(S("hung.service")->why, "still stuck");
+	T_ASSERT(svcmgr_child_exited(&m, check, W_EXITCODE(0, SIGKILL)));
+	T_EQ_INT(start("hung.service"), 0);
+	advance(0);
+	T_EQ_INT(times_started("check"), 2);
 }
 
 /* ---- daemon-reload -------------------------------------------------------------------------- */
@@ -1369,6 +1416,8 @@ int main(void)
 	RUN(start_when_exists_on_a_hung_path_times_out);
 	RUN(runtime_directory_is_made_before_the_first_command);
 	RUN(runtime_directory_that_never_answers_fails_the_start);
+	RUN(a_stuck_directory_check_is_not_forked_again);
+	RUN(a_stuck_condition_check_is_not_forked_again);
 	RUN(reload_while_running_applies_at_the_next_start);
 	RUN(reload_of_an_idle_unit_applies_at_once);
 	RUN(reload_mid_oneshot_keeps_the_running_list);
