@@ -228,9 +228,10 @@ MANAGER_CMDLINE = "console=ttyS0 rdinit=/ektest-manager-init panic=-1 loglevel=4
 MANAGER_READY = r"ektest-manager: ready: NFSv4 server for /share on (\S+)"
 
 
-def boot_manager(t, net, memory=128):
+def boot_manager(t, net, memory=256):
     """Boot the manager stand-in on net; returns the VM (not yet ready:
-    wait with wait_manager)."""
+    wait with wait_manager). 256 MB: with curl and its libraries the 28 MB image
+    no longer unpacks in 128 MB ("Initramfs unpacking failed: write error")."""
     return t.boot("ektest.addr=%s/24 ektest.mac=%s" % (manager_ip(), MANAGER_MAC),
                   memory=memory, initrd=manager_image(), net=net, mac=MANAGER_MAC,
                   label="manager", base_cmdline=MANAGER_CMDLINE)
