@@ -32,9 +32,12 @@ NODE_MODULES = nodeimage.MODULES + ["virtio_pci", "virtio_net", "nfs", "nfsv4"]
 MANAGER_MODULES = ["virtio_pci", "virtio_net", "nfsd"]
 MANAGER_PACKAGES = ["nfs-kernel-server", "nfs-common", "libtirpc3", "libtirpc-common",
                     "libevent-core-2.1-7", "libwrap0", "libnfsidmap1", "libblkid1",
-                    "libuuid1", "libsqlite3-0", "libcap2", "chrony"]
+                    "libuuid1", "libsqlite3-0", "libcap2", "chrony", "curl"]
 MANAGER_BINARIES = ["usr/sbin/rpc.mountd", "usr/sbin/rpc.nfsd", "usr/sbin/exportfs",
-                    "usr/sbin/chronyd"]
+                    "usr/sbin/chronyd", "usr/bin/curl"]
+# The operator's whole-cluster reset, installed on the manager as the operations guide says
+# (it asks the control nodes' phylactery to reboot with curl).
+CLUSTER_RESET = os.path.join(REPO, "stages", "tools", "ekcluster-reset")
 # The manager serves time (the nodes' clock step before certificates): chrony's local clock
 # at stratum 8, no upstream, never steering the VM's own clock (-x in the init script).
 CHRONY_CONF = ("local stratum 8\nallow 10.10.0.0/24\ndriftfile /run/chrony/drift\n"
@@ -183,13 +186,14 @@ def node_image(base, node, out=None, extra_files=None, shape="4.6", scope="img",
 
 def manager_image(out=None):
     """The manager stand-in's initrd (busybox, nfsd modules, Debian's NFS
-    server binaries with their libraries, /etc/netconfig, its init script)."""
+    server binaries and curl with their libraries, /etc/netconfig, its init script,
+    stages/tools/ekcluster-reset as /usr/sbin/ekcluster-reset)."""
     out = out or nodeimage.OUT
     with _lock:
         kern = mk.debian_kernel()
         roots = mk.package_roots(MANAGER_PACKAGES)
         h = hashlib.sha256()
-        for p in (mk.__file__, __file__, MANAGER_INIT):
+        for p in (mk.__file__, __file__, MANAGER_INIT, CLUSTER_RESET):
             _hash_file(h, p)
         h.update((kern.version + " ".join(roots)).encode())
         path = os.path.join(out, "ektest-manager.cpio")
@@ -212,6 +216,7 @@ def manager_image(out=None):
             img.add_bytes("/etc/passwd", "root:x:0:0:root:/root:/bin/sh\n")
             img.add_bytes("/etc/group", "root:x:0:\n")
             img.add_file(MANAGER_INIT, "/ektest-manager-init", 0o755)
+            img.add_file(CLUSTER_RESET, "/usr/sbin/ekcluster-reset", 0o755)
             img.add_bytes("/etc/chrony/chrony.conf", CHRONY_CONF)
             img.add_modules(kern, MANAGER_MODULES)
             img.write_file(path)
@@ -223,9 +228,10 @@ MANAGER_CMDLINE = "console=ttyS0 rdinit=/ektest-manager-init panic=-1 loglevel=4
 MANAGER_READY = r"ektest-manager: ready: NFSv4 server for /share on (\S+)"
 
 
-def boot_manager(t, net, memory=128):
+def boot_manager(t, net, memory=256):
     """Boot the manager stand-in on net; returns the VM (not yet ready:
-    wait with wait_manager)."""
+    wait with wait_manager). 256 MB: with curl and its libraries the 28 MB image
+    no longer unpacks in 128 MB ("Initramfs unpacking failed: write error")."""
     return t.boot("ektest.addr=%s/24 ektest.mac=%s" % (manager_ip(), MANAGER_MAC),
                   memory=memory, initrd=manager_image(), net=net, mac=MANAGER_MAC,
                   label="manager", base_cmdline=MANAGER_CMDLINE)

@@ -13,7 +13,9 @@ nothing kept (the node's log continues in NAME-NODE-bootN.log). What each subtes
 - cold-restart: every node powered off and booted again: the new leader restores the newest etcd
   snapshot, so a ConfigMap created before is still there.
 - quorum-loss: 2 of 3 control nodes powered off: the survivor reports the loss on its console,
-  in `ekctl status` and in /share/quorum-lost, with the recovery command. Last: it ends the cluster."""
+  in `ekctl status` and in /share/quorum-lost, with the recovery command. Last: it ends the cluster.
+rejoin-control-fast, rejoin-expired, rolling-reboot, share-lost and cluster-reset are in
+lib/heal_more.py (its docstring says what each asserts); they use this module's helpers."""
 
 import json
 import re

@@ -1,4 +1,6 @@
-"""Manager + 3 control nodes + 1 worker form a Kubernetes cluster by themselves: one leader, leader_ready, a 3-member etcd, 4 Ready Nodes through the VIP, haproxy reaching every control node, no private key on the share, no secret readable by others; the formation timeline goes to build/qemu-logs/cluster.timeline.json. Then, on the same cluster, subtests: cluster/phylactery-api (the leader's phylactery API refuses a missing or wrong secret and bad bodies and such requests change nothing, the right secret is served: lib/phylactery_checks.py), cluster/vip-failover (the VIP holder is powered off; the VIP answers from another control node within seconds, the API through it still working), then the healing faults of lib/heal.py: rejoin-control (that node boots again and rejoins exactly), rejoin-worker, keepalived-crash, cold-restart (every node powered off and booted again: objects survive through the etcd snapshot), quorum-loss.
+"""Manager + 3 control nodes + 1 worker form a Kubernetes cluster by themselves: one leader, leader_ready, a 3-member etcd, 4 Ready Nodes through the VIP, haproxy reaching every control node, no private key on the share, no secret readable by others; the formation timeline goes to build/qemu-logs/cluster.timeline.json. Then, on the same cluster, subtests: cluster/phylactery-api (the leader's phylactery API refuses a missing or wrong secret and bad bodies and such requests change nothing, the right secret is served: lib/phylactery_checks.py), cluster/vip-failover (the VIP holder is powered off; the VIP answers from another control node within seconds, the API through it still working), then the healing faults of lib/heal.py and lib/heal_more.py (whose docstrings say what each asserts), in this order: rejoin-control (that node boots again and rejoins exactly), rejoin-control-fast (another control node rebooted while its Node is still Ready: the same assertions), rejoin-expired (the bootstrap tokens and the uploaded certificates deleted, as expiry leaves them, then a control node rebooted: it rejoins, a fresh token was minted and the certificates uploaded again), rejoin-worker, rolling-reboot (every control node rebooted in turn while a thread polls the API through the VIP: no run of failed answers longer than FAILOVER_S; the gaps go into the timeline), keepalived-crash, share-lost (the manager's NFS server stops and starts again: the API answers throughout, every node reads and writes /share again, phylactery's registry heartbeat resumes), cold-restart (every node powered off and booted again: objects survive through the etcd snapshot), cluster-reset (ekcluster-reset --purge on the manager: every node reboots, a new empty cluster forms, a ConfigMap made before is gone), quorum-loss.
+
+EKINIT_CLUSTER_SUBTESTS=name,name runs the formation and only those subtests (always in the order above); an unknown name fails the scenario before anything boots.
 
 Forming the cluster takes most of the time (minutes under TCG), so faults that need a formed
 cluster run after the formation checks, in sequence, each reported as its own test
@@ -21,14 +23,28 @@ import time
 from cluster import node_info
 import formation as fm
 import heal
+import heal_more
 import phylactery_checks
 
 VMS = 5
 # EKINIT_CLUSTER_FAULTS=0 (make bench-cluster): the formation only, no subtests. In this order:
-# vip-failover kills a node, quorum-loss ends the cluster.
+# vip-failover kills a node, cluster-reset forms a new empty cluster, quorum-loss ends the cluster.
 FAULTS = os.environ.get("EKINIT_CLUSTER_FAULTS", "1") != "0"
-SUBTESTS = ["phylactery-api", "vip-failover", "rejoin-control", "rejoin-worker", "keepalived-crash",
-            "cold-restart", "quorum-loss"] if FAULTS else []
+ALL_SUBTESTS = ["phylactery-api", "vip-failover", "rejoin-control", "rejoin-control-fast",
+                "rejoin-expired", "rejoin-worker", "rolling-reboot", "keepalived-crash", "share-lost",
+                "cold-restart", "cluster-reset", "quorum-loss"]
+
+
+def _selected(raw):
+    """EKINIT_CLUSTER_SUBTESTS=a,b: the formation plus only those (in ALL_SUBTESTS' order).
+    Returns (selected, unknown names)."""
+    if not raw.strip():
+        return list(ALL_SUBTESTS), []
+    names = [n.strip() for n in raw.split(",") if n.strip()]
+    return [n for n in ALL_SUBTESTS if n in names], [n for n in names if n not in ALL_SUBTESTS]
+
+
+SUBTESTS, UNKNOWN_SUBTESTS = _selected(os.environ.get("EKINIT_CLUSTER_SUBTESTS", "")) if FAULTS else ([], [])
 FAILOVER_S = 20              # "within seconds", with room for TCG on 2 shared cores
 CONTROL = ["control1", "control2", "control3"]
 WORKER = ["worker1"]
@@ -45,6 +61,8 @@ def kv(text):
 
 
 def run(t):
+    t.check(not UNKNOWN_SUBTESTS, "EKINIT_CLUSTER_SUBTESTS names unknown subtests %s; known: %s"
+            % (UNKNOWN_SUBTESTS, ", ".join(ALL_SUBTESTS)))
     net, mgr, vms, t_start = fm.boot_all(t, CONTROL, WORKER)
 
     # the leader writes leader_ready; the manager sees the share as the operator would
@@ -149,22 +167,37 @@ def run(t):
         for name, ev in sorted(data["nodes"].items()):
             vms[name].note("timeline %s: %s" % (name, json.dumps(ev, sort_keys=True)))
 
-        if not FAULTS:
+        if not SUBTESTS:
             return
-        t.subtest("phylactery-api", phylactery_checks.check_api, t, op, mgr, vms[leader],
-                  node_info(leader)[1])
-        # faults in sequence (lib/heal.py): the VIP holder powered off comes back (rejoin-control),
-        # the worker reboots, keepalived crashes; quorum-loss ends the cluster, so it is last
+
+        def sub(name, fn, *args):
+            if name in SUBTESTS:
+                t.subtest(name, fn, *args)
+                fm.write_timeline(t.name, data)
+
+        sub("phylactery-api", phylactery_checks.check_api, t, op, mgr, vms[leader],
+            node_info(leader)[1])
+        # faults in sequence (lib/heal.py, lib/heal_more.py): the VIP holder powered off comes
+        # back (rejoin-control); another control node is rebooted at once (rejoin-control-fast),
+        # a third with expired join credentials; the worker reboots; every control node in turn;
+        # keepalived crashes; the share goes away and comes back; every node is power-cycled
+        # (cold-restart); the cluster is reset and formed again; quorum-loss ends the cluster, so
+        # it is last
         gone = fm.vip_holder(vms, CONTROL)
-        t.subtest("vip-failover", vip_failover, t, op, vms)
+        sub("vip-failover", vip_failover, t, op, vms)
         again = gone[0] if len(gone) == 1 else CONTROL[0]
-        t.subtest("rejoin-control", heal.rejoin_control, t, net, op, vms, CONTROL, again, data)
-        t.subtest("rejoin-worker", heal.rejoin_worker, t, net, op, vms, WORKER[0], data)
-        fm.write_timeline(t.name, data)
-        t.subtest("keepalived-crash", heal.keepalived_crash, t, op, vms, CONTROL)
-        t.subtest("cold-restart", heal.cold_restart, t, net, op, mgr, vms, CONTROL, WORKER, data)
-        fm.write_timeline(t.name, data)
-        t.subtest("quorum-loss", heal.quorum_loss, t, mgr, vms, CONTROL)
+        sub("rejoin-control", heal.rejoin_control, t, net, op, vms, CONTROL, again, data)
+        fast = heal_more.pick_control(vms, CONTROL, avoid=[again])
+        sub("rejoin-control-fast", heal_more.rejoin_control_fast, t, net, op, vms, CONTROL, fast, data)
+        expired = heal_more.pick_control(vms, CONTROL, avoid=[again, fast])
+        sub("rejoin-expired", heal_more.rejoin_expired, t, net, op, vms, CONTROL, expired, data)
+        sub("rejoin-worker", heal.rejoin_worker, t, net, op, vms, WORKER[0], data)
+        sub("rolling-reboot", heal_more.rolling_reboot, t, net, op, vms, CONTROL, FAILOVER_S, data)
+        sub("keepalived-crash", heal.keepalived_crash, t, op, vms, CONTROL)
+        sub("share-lost", heal_more.share_lost, t, op, mgr, vms, CONTROL)
+        sub("cold-restart", heal.cold_restart, t, net, op, mgr, vms, CONTROL, WORKER, data)
+        sub("cluster-reset", heal_more.cluster_reset, t, net, op, mgr, vms, CONTROL, WORKER, data)
+        sub("quorum-loss", heal.quorum_loss, t, mgr, vms, CONTROL)
     finally:
         op.close()
 

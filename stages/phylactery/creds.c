@@ -5,6 +5,7 @@
 #include <openssl/pem.h>
 #include <openssl/sha.h>
 #include <openssl/x509.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -66,7 +67,23 @@ static int run_last_line(char *const argv[], char *out, size_t cap, char *err, s
 	return 0;
 }
 
-static int certificate_key(const struct creds_paths *p, char out[65], char *err, size_t errlen)
+/* The uploaded certificates can be gone before the cached key is old: kubeadm deletes the kubeadm-certs
+ * Secret with the token it belongs to, and an operator may delete it. Handing out the key then makes
+ * every join attempt fail at its download, so a cached key is used only while the Secret is there
+ * (any doubt, such as kubectl failing, means "upload again"). Without a kubectl path: trusted. */
+static bool certs_secret_present(const struct creds_paths *p)
+{
+	if (!p->kubectl)
+		return true;
+	char *argv[] = {(char *)p->kubectl, "--kubeconfig", (char *)p->admin_conf, "--request-timeout", "20s",
+			"-n", "kube-system", "get", "secret", "kubeadm-certs", "-o", "name", NULL};
+	char out[256], err[256];
+	struct run_result res;
+	return run_cmd(argv, 30000, out, sizeof out, &res, err, sizeof err) == 0 && !res.timed_out &&
+	       res.exit_code == 0;
+}
+
+int creds_certificate_key(const struct creds_paths *p, char out[65], char *err, size_t errlen)
 {
 	struct stat st;
 	char key[128] = "";
@@ -75,7 +92,8 @@ static int certificate_key(const struct creds_paths *p, char out[65], char *err,
 		ssize_t n = fstat(fd, &st) == 0 ? read(fd, key, 64) : -1;
 		close(fd);
 		key[n > 0 ? n : 0] = '\0';
-		if (n == 64 && valid_hex(key, 64) && time(NULL) - st.st_mtime < CERTKEY_MAX_AGE_S) {
+		if (n == 64 && valid_hex(key, 64) && time(NULL) - st.st_mtime < CERTKEY_MAX_AGE_S &&
+		    certs_secret_present(p)) {
 			memcpy(out, key, 65);
 			return 0;
 		}
@@ -108,7 +126,7 @@ int creds_get(const struct creds_paths *p, const struct cluster_conf *c, struct 
 	snprintf(out->token, sizeof out->token, "%s", token);
 	if ((r = ca_cert_hash(p->ca_crt, out->ca_cert_hash, err, errlen)) < 0)
 		return r;
-	if ((r = certificate_key(p, out->certificate_key, err, errlen)) < 0)
+	if ((r = creds_certificate_key(p, out->certificate_key, err, errlen)) < 0)
 		return r;
 	snprintf(out->endpoint, sizeof out->endpoint, "%s:%u", c->vip_name, c->api_port);
 	return 0;

@@ -65,7 +65,9 @@ int main(int argc, char **argv)
 				.reload = true,
 				.creds = {.ca_crt = "/etc/kubernetes/pki/ca.crt",
 					  .certkey_cache = "/run/ekinit/phylactery-certkey",
-					  .kubeadm = "kubeadm"},
+					  .kubeadm = "kubeadm",
+					  .kubectl = "kubectl",
+					  .admin_conf = "/etc/kubernetes/admin.conf"},
 				.mu = PTHREAD_MUTEX_INITIALIZER};
 	const char *node_conf = NODE_CONF_PATH, *cluster_conf = CLUSTER_CONF_PATH, *share = NULL, *listen = NULL;
 	bool lb_given = false;
@@ -106,6 +108,8 @@ int main(int argc, char **argv)
 		else
 			return usage();
 	}
+	if (p.admin_conf)
+		p.creds.admin_conf = p.admin_conf;
 	char listen_ip[32] = "0.0.0.0";
 	unsigned port = 0;
 	if (listen) {
