@@ -15,6 +15,7 @@
 
 #include "http.h"
 #include "notify.h"
+#include "share_mount.h"
 #include "sntp.h"
 #include "valid.h"
 #include "dead_check.h"
@@ -191,6 +192,16 @@ static int usage(void)
 	return 2;
 }
 
+static void join_status(const char *text)
+{
+	notify_status("ek-join", "%s", text);
+}
+
+static void reset_watch_status(const char *text)
+{
+	notify_status("ek-reset-watch", "%s", text);
+}
+
 int main(int argc, char **argv)
 {
 	static struct ekjoin j = {.run_dir = EKJOIN_RUN_DIR, .attempts = 5};
@@ -227,6 +238,7 @@ int main(int argc, char **argv)
 			return 1;
 		}
 		snprintf(j.share, sizeof j.share, "%s", j.conf.share);
+		share_wait_mounted(j.share, 0, reset_watch_status);
 		return watch_reset(&j);
 	}
 	if (cluster_conf_load(cluster_conf, &j.conf, err, sizeof err) < 0 ||
@@ -243,6 +255,8 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	mkdir(j.run_dir, 0755);
+	/* Never elect or join on a local directory: wait for the share (share_mount.h says why). */
+	share_wait_mounted(j.share, 0, join_status);
 	http_global_init();
 	notify_status("ek-join", "%s node %s (%s), cluster VIP %s (%s)", j.node.control ? "control" : "worker",
 		      j.node.name, j.node.ip, j.conf.vip, j.conf.vip_name);

@@ -26,6 +26,7 @@
 #include "http.h"
 #include "notify.h"
 #include "reset_epoch.h"
+#include "share_mount.h"
 #include "valid.h"
 #include "api.h"
 #include "phylactery.h"
@@ -54,6 +55,11 @@ static bool workstation_identity(struct phyl *p, const char *listen_ip)
 	snprintf(p->node.ip, sizeof p->node.ip, "%s", strcmp(listen_ip, "0.0.0.0") ? listen_ip : "127.0.0.1");
 	p->node.control = true;
 	return true;
+}
+
+static void phyl_status(const char *text)
+{
+	notify_status("phylactery", "%s", text);
 }
 
 int main(int argc, char **argv)
@@ -140,6 +146,9 @@ int main(int argc, char **argv)
 		port = p.conf.phylactery_port;
 	snprintf(p.me.name, sizeof p.me.name, "%s", p.node.name);
 	snprintf(p.me.ip, sizeof p.me.ip, "%s", p.node.ip);
+	/* Never register or make a secret on a local directory: wait for the share (share_mount.h). */
+	if (!workstation)
+		share_wait_mounted(p.share, 0, phyl_status);
 	if (read_boot_id(p.me.boot_id, err, sizeof err) < 0 ||
 	    share_secret_ensure(p.share, p.secret, err, sizeof err) < 0) {
 		notify_status("phylactery", "%s", err);

@@ -9,6 +9,13 @@
 #include <utime.h>
 
 #include "share.h"
+#include "share_mount.h"
+
+#include <pthread.h>
+#include <sched.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <unistd.h>
 
 static struct share_entry entry(const char *name, const char *ip, int n)
 {
@@ -258,6 +265,91 @@ TEST(secret_is_created_once_0600)
 	t_rmtree(dir);
 }
 
+/* A node whose NFS mount failed elected itself on its empty local /share (three clusters in one
+ * rack): the stages wait until the share is a mount point. */
+static int mount_go[2];
+static int status_calls;
+static char status_text[600];
+
+static void on_status(const char *text)
+{
+	if (status_calls++ == 0) {
+		snprintf(status_text, sizeof status_text, "%s", text);
+		if (write(mount_go[1], "g", 1) < 0) {
+			/* the test then times out and fails */
+		}
+	}
+}
+
+static void *mount_when_told(void *dir)
+{
+	char c;
+	if (read(mount_go[0], &c, 1) == 1)
+		mount("ekshare", dir, "tmpfs", 0, "size=1m");
+	return NULL;
+}
+
+TEST(stages_wait_until_the_share_is_mounted)
+{
+	char err[300];
+	T_EQ_INT(share_is_mounted("/", err, sizeof err), 1);
+	T_EQ_INT(share_is_mounted("/proc", err, sizeof err), 1);
+	char dbuf[256];
+	char *d = t_tmpdir(dbuf, sizeof dbuf);
+	T_EQ_INT(share_is_mounted(d, err, sizeof err), 0);
+	char missing[300], file[300];
+	snprintf(missing, sizeof missing, "%s/nope", d);
+	T_EQ_INT(share_is_mounted(missing, err, sizeof err), -ENOENT);
+	snprintf(file, sizeof file, "%s/f", d);
+	FILE *f = fopen(file, "w");
+	T_ASSERT(f != NULL);
+	fclose(f);
+	T_EQ_INT(share_is_mounted(file, err, sizeof err), -ENOTDIR);
+
+	/* not mounted: says so once, gives up at its deadline */
+	struct timespec t0;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	long long now = (long long)t0.tv_sec * 1000 + t0.tv_nsec / 1000000;
+	T_ASSERT(pipe(mount_go) == 0);
+	status_calls = 0;
+	T_EQ_INT(share_wait_mounted(d, now + 300, on_status), -ETIMEDOUT);
+	T_EQ_INT(status_calls, 1);
+	T_CONTAINS(status_text, "is not mounted");
+	char c;
+	T_EQ_INT((int)read(mount_go[0], &c, 1), 1); /* drain the go the callback sent */
+	T_EQ_INT(share_wait_mounted("/proc", 0, on_status), 0);
+	T_EQ_INT(status_calls, 1); /* mounted: nothing said */
+
+	/* mounted while it waits (in a mount namespace of a child of ours): it wakes on the mount
+	 * table's change, well before its 5 s fallback look */
+	pid_t pid = fork();
+	T_ASSERT(pid >= 0);
+	if (pid == 0) {
+		if (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+			_exit(77); /* no mount namespaces here */
+		status_calls = 0;
+		pthread_t th;
+		if (pthread_create(&th, NULL, mount_when_told, d) != 0)
+			_exit(2);
+		struct timespec a, b;
+		clock_gettime(CLOCK_MONOTONIC, &a);
+		int r = share_wait_mounted(d, 0, on_status);
+		clock_gettime(CLOCK_MONOTONIC, &b);
+		pthread_join(th, NULL);
+		double took = (double)(b.tv_sec - a.tv_sec) + (double)(b.tv_nsec - a.tv_nsec) / 1e9;
+		umount(d);
+		_exit(r == 0 && status_calls == 2 && took < 4.5 ? 0 : 1);
+	}
+	int st;
+	T_EQ_INT(waitpid(pid, &st, 0), pid);
+	T_ASSERT(WIFEXITED(st));
+	if (WEXITSTATUS(st) != 77)
+		T_EQ_INT(WEXITSTATUS(st), 0);
+	close(mount_go[0]);
+	close(mount_go[1]);
+	t_rmtree(d);
+}
+
 int main(void)
 {
 	T_RUN(election_race_has_one_winner);
@@ -268,5 +360,6 @@ int main(void)
 	T_RUN(takeover_race_has_one_winner);
 	T_RUN(registry_lists_valid_entries_sorted);
 	T_RUN(secret_is_created_once_0600);
+	T_RUN(stages_wait_until_the_share_is_mounted);
 	return T_END();
 }
