@@ -174,7 +174,7 @@ qemu-check: all
 # the Kubernetes stand-ins): cluster (with its subtests phylactery-api and vip-failover on the one
 # formed cluster) and leader-dies; ~7-20 min each under TCG here, not yet part of make check.
 cluster-check: all
-	@qemu-tests/run cluster leader-dies
+	@EKINIT_CLUSTER_SUBTESTS=all qemu-tests/run cluster leader-dies
 
 # Everything: builds under gcc and clang, unit tests under sanitizers, then the QEMU scenarios.
 # tests/run-all sums the tiers into the final "N passed, N failed" line. The builds run two jobs

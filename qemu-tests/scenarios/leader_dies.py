@@ -11,6 +11,7 @@ from netchecks import wait_network, wait_remote_fs
 import formation as fm
 
 VMS = 5
+COST = 200                   # host seconds under TCG (the runner starts long scenarios first)
 CONTROL = ["control1", "control2", "control3"]
 WORKER = ["worker1"]
 FORM_TIMEOUT = 1200          # the lease (30 s) runs out first

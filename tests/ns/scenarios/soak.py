@@ -336,18 +336,15 @@ def coverage():
             lambda f: f.endswith(".c"), c_comment)
     section("Namespace scenarios: ekinit as PID 1 under unshare", "tests/ns/scenarios",
             lambda f: f.endswith(".py") and not f.startswith("_"), docstring)
-    opt_in = opt_in_files()
+    opt_in = CLUSTER_FILES
     section("QEMU scenarios: Debian's kernel, TCG", "qemu-tests/scenarios",
             lambda f: f.endswith(".py") and not f.startswith("_") and f not in opt_in, docstring)
     out.append(cluster_faults(opt_in))
     return "\n".join(out)
 
 
-def opt_in_files():
-    """The QEMU scenarios that run only when named (harness.py's OPT_IN), as file names."""
-    with open(os.path.join(sysroot.REPO, "qemu-tests", "lib", "harness.py")) as f:
-        m = re.search(r"(?m)^OPT_IN = (\{.*\})$", f.read())
-    return sorted(n.replace("-", "_") + ".py" for n in (ast.literal_eval(m.group(1)) if m else ()))
+# The whole-cluster scenarios: described in their own section with the subtests cluster runs.
+CLUSTER_FILES = ["cluster.py", "leader_dies.py"]
 
 
 def subtest_text(path, func, name):
@@ -365,18 +362,18 @@ def subtest_text(path, func, name):
 
 
 def cluster_faults(opt_in):
-    """The opt-in whole-cluster scenarios, and the subtests `cluster` runs on the cluster it formed
-    (its t.subtest calls, in order), each described by its own docstring."""
+    """The whole-cluster scenarios, and the subtests `cluster` runs on the cluster it formed (its
+    sub(...) or t.subtest(...) calls, in order), each described by its own docstring."""
     repo = sysroot.REPO
     scen, lib = os.path.join(repo, "qemu-tests", "scenarios"), os.path.join(repo, "qemu-tests", "lib")
     with open(os.path.join(repo, "Makefile")) as f:
         m = re.search(r"(?m)^cluster-check:.*\n\t@?(.+)$", f.read())
-    out = ["\n### Cluster fault scenarios: five VMs, TCG, not in `make check` (`make cluster-check`)\n",
-           "`make cluster-check` runs `%s`; these scenarios run only when named (one alone: "
-           "`qemu-tests/run cluster`; `EKINIT_CLUSTER_FAULTS=0` forms the cluster without its "
-           "subtests). `cluster`'s subtests run in this order on the cluster its formation built, each "
-           "reported as its own line (`PASS cluster/NAME`). Each line says what the test checks; no "
-           "result is recorded here."
+    out = ["\n### Cluster scenarios: five VMs, TCG\n",
+           "`make check` runs both, `cluster` with the subtests of its CHECK_SUBTESTS; "
+           "`make cluster-check` runs `%s` (every subtest; `EKINIT_CLUSTER_SUBTESTS=a,b` picks some, "
+           "`EKINIT_CLUSTER_FAULTS=0` forms the cluster without them). `cluster`'s subtests run in this "
+           "order on the cluster its formation built, each reported as its own line "
+           "(`PASS cluster/NAME`). Each line says what the test checks; no result is recorded here."
            % (m.group(1) if m else "qemu-tests/run cluster leader-dies"), ""]
     for fn in opt_in:
         path = os.path.join(scen, fn)
@@ -389,9 +386,10 @@ def cluster_faults(opt_in):
         m = re.match(r"(.+?\.)(\s|$)", para)
         out.append("- `%s`: %s" % (fn, m.group(1) if m else para))
         for call in ast.walk(tree):
-            if not (isinstance(call, ast.Call) and isinstance(call.func, ast.Attribute)
-                    and call.func.attr == "subtest" and len(call.args) >= 2
-                    and isinstance(call.args[0], ast.Constant)):
+            named = (isinstance(call, ast.Call) and (
+                (isinstance(call.func, ast.Attribute) and call.func.attr == "subtest")
+                or (isinstance(call.func, ast.Name) and call.func.id == "sub")))
+            if not (named and len(call.args) >= 2 and isinstance(call.args[0], ast.Constant)):
                 continue
             name, target = call.args[0].value, call.args[1]
             if isinstance(target, ast.Attribute) and isinstance(target.value, ast.Name):
