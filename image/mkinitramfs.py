@@ -23,6 +23,7 @@ CLI:  mkinitramfs.py --help
 
 import argparse
 import dataclasses
+import fnmatch
 import functools
 import glob
 import hashlib
@@ -670,6 +671,8 @@ class Kernel:
             raise BuildError("%s: no modules for %s" % (root, self.version))
         self._dep = None
         self._builtin = None
+        self._softdep = None
+        self._alias = None
 
     def vmlinux(self):
         """Path of the cached uncompressed vmlinux (PVH-bootable)."""
@@ -718,13 +721,53 @@ class Kernel:
                     self._builtin = {self.modname(l.strip()) for l in f if l.strip()}
         return self._builtin
 
+    def softdeps(self):
+        """{module: [names]} from modules.softdep, pre and post together (names may be aliases)."""
+        if self._softdep is None:
+            self._softdep = {}
+            p = os.path.join(self.moddir, "modules.softdep")
+            if os.path.exists(p):
+                with open(p) as f:
+                    for line in f:
+                        w = line.split("#", 1)[0].split()
+                        if len(w) < 2 or w[0] != "softdep":
+                            continue
+                        names = [x for x in w[2:] if x not in ("pre:", "post:")]
+                        self._softdep.setdefault(self.modname(w[1]), []).extend(names)
+        return self._softdep
+
+    def aliases(self):
+        """[(pattern, module)] from modules.alias."""
+        if self._alias is None:
+            self._alias = []
+            p = os.path.join(self.moddir, "modules.alias")
+            if os.path.exists(p):
+                with open(p) as f:
+                    for line in f:
+                        w = line.split()
+                        if len(w) == 3 and w[0] == "alias":
+                            self._alias.append((w[1], self.modname(w[2])))
+        return self._alias
+
+    def resolve(self, name):
+        """The modules a name stands for: itself, or what an alias of that name points at (as
+        modprobe and libkmod resolve it; "crc32c" is crc32c_generic and crc32c_intel)."""
+        n = self.modname(name)
+        if n in self.deps() or n in self.builtin():
+            return [n]
+        return sorted({m for pat, m in self.aliases() if fnmatch.fnmatchcase(name, pat)})
+
     def module_closure(self, names):
-        """Relative .ko paths of the modules and all they depend on."""
+        """Relative .ko paths of the modules, all they depend on (modules.dep) and their soft
+        dependencies (modules.softdep): libkmod loads a softdep before or after the module, and a
+        module may need it to initialise (libcrc32c asks the crypto API for "crc32c", so ip_vs and
+        nf_conntrack fail with ENOENT without crc32c_generic). A softdep this kernel lacks is
+        skipped, as libkmod skips it."""
         dep = self.deps()
-        out, todo = [], [self.modname(n) for n in names]
+        out, todo = [], [(self.modname(n), True) for n in names]
         seen = set()
         while todo:
-            n = todo.pop()
+            n, required = todo.pop()
             if n in seen:
                 continue
             seen.add(n)
@@ -732,10 +775,14 @@ class Kernel:
                 if n in self.builtin():
                     log("module %s is built into %s" % (n, self.version))
                     continue
+                if not required:
+                    continue
                 raise BuildError("no module %s in %s" % (n, self.version))
             path, deps = dep[n]
             out.append(path)
-            todo.extend(self.modname(d) for d in deps)
+            todo.extend((self.modname(d), True) for d in deps)
+            for soft in self.softdeps().get(n, []):
+                todo.extend((m, False) for m in self.resolve(soft))
         return sorted(out)
 
 
