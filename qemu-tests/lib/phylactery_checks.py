@@ -36,7 +36,7 @@ def check_api(t, op, mgr, vm, ip):
             args += ["-H", "Authorization: " + auth]
         if body is not None:
             args += ["-H", "Content-Type: application/json", "--data-binary", body]
-        rc, out = op.curl(*(args + list(extra) + [base + path]))
+        rc, out = op.curl(*(args + list(extra) + [base + path]), timeout=120)
         text, _, code = out.rpartition("\n")
         return int(code) if code.isdigit() else 0, text
 
@@ -96,7 +96,9 @@ def check_api(t, op, mgr, vm, ip):
     t.check(vm.run(CONFIGS) == configs, "haproxy/keepalived configs changed")
 
     # and the right secret is served: credentials, and a new token
-    code, body = call("POST", "/join-credentials", good, "{}")
+    # minting them runs kubeadm token create and reads the kubeadm-certs Secret: seconds each under
+    # TCG, more than curl's default 10 s here once (a fresh-clone make check: HTTP code 0)
+    code, body = call("POST", "/join-credentials", good, "{}", ("--max-time", "90"))
     t.check(code == 200, "join-credentials with the secret: %d %s" % (code, body))
     creds = json.loads(body)
     t.check(creds.get("token", "").count(".") == 1
