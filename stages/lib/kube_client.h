@@ -1,5 +1,6 @@
 /* The few Kubernetes API calls the stages make themselves (everything else goes through kubeadm and
- * kubectl): deleting the Node object a rebooted node left behind. */
+ * kubectl): deleting the Node object a rebooted node left behind, and asking whether a Secret exists
+ * (phylactery's check of kubeadm-certs before it hands out a cached certificate key). */
 #ifndef STAGES_KUBE_CLIENT_H
 #define STAGES_KUBE_CLIENT_H
 
@@ -16,5 +17,9 @@ struct kube_target {
 /* DELETE /api/v1/nodes/NAME. 0 when deleted, 1 when there was none (404 NotFound), -errno with err
  * (the API's Status message when it sent one). name must be a valid node name. */
 int kube_node_delete(const struct kube_target *t, const char *name, char *err, size_t errlen);
+
+/* GET /api/v1/namespaces/NS/secrets/NAME: 0 when it exists, 1 when it does not (404 NotFound), -errno
+ * with err otherwise. The Secret's data is not kept. */
+int kube_secret_get(const struct kube_target *t, const char *ns, const char *name, char *err, size_t errlen);
 
 #endif

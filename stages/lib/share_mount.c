@@ -44,19 +44,17 @@ int share_wait_mounted(const char *dir, long long deadline_ms, void (*status)(co
 	int fd = open("/proc/self/mountinfo", O_RDONLY | O_CLOEXEC);
 	bool told = false;
 	int r;
-	char err[300], text[600];
+	char err[300], text[600], shown[600] = "";
 	while ((r = share_is_mounted(dir, err, sizeof err)) != 1) {
-		if (!told || r < 0) {
-			if (r < 0)
-				snprintf(text, sizeof text, "waiting for the share: %s", err);
-			else
-				snprintf(text, sizeof text,
-					 "waiting for the share: %s is not mounted (nothing is done on a local directory)",
-					 dir);
-			if (status && !told)
-				status(text);
-			told = true;
-		}
+		if (r < 0)
+			snprintf(text, sizeof text, "waiting for the share: %s", err);
+		else
+			snprintf(text, sizeof text,
+				 "waiting for the share: %s is not mounted (nothing is done on a local directory)", dir);
+		if (status && strcmp(text, shown)) /* each new reason once, not every wake-up */
+			status(text);
+		snprintf(shown, sizeof shown, "%s", text);
+		told = true;
 		int wait = 5000;
 		if (deadline_ms) {
 			long long left = deadline_ms - mono_ms();

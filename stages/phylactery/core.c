@@ -201,7 +201,13 @@ int phyl_on_refresh(void *ctx, const char *event, bool fanout, char *msg, size_t
 int phyl_on_join_creds(void *ctx, struct join_creds *out, char *msg, size_t len)
 {
 	struct phyl *p = ctx;
-	int r = creds_get(&p->creds, &p->conf, out, msg, len);
+	struct kube_target kt;
+	struct kubeconfig kc;
+	char why[300];
+	/* Without the API's credentials the kubeadm-certs check cannot be made: creds uploads again. */
+	bool api = phyl_kube_target(p, &kt, &kc, why, sizeof why) == 0;
+	int r = creds_get(&p->creds, api ? &kt : NULL, &p->conf, out, msg, len);
+	kubeconfig_free(&kc);
 	phyl_action(p, r < 0 ? "join credentials refused: %s" : "join credentials handed out%s", r < 0 ? msg : "");
 	return r;
 }

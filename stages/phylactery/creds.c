@@ -70,20 +70,18 @@ static int run_last_line(char *const argv[], char *out, size_t cap, char *err, s
 /* The uploaded certificates can be gone before the cached key is old: kubeadm deletes the kubeadm-certs
  * Secret with the token it belongs to, and an operator may delete it. Handing out the key then makes
  * every join attempt fail at its download, so a cached key is used only while the Secret is there
- * (any doubt, such as kubectl failing, means "upload again"). Without a kubectl path: trusted. */
-static bool certs_secret_present(const struct creds_paths *p)
+ * (any doubt, such as the API not answering, means "upload again"). One GET on the node's own API
+ * server: no kubectl process per request, which took seconds under TCG. */
+static bool certs_secret_present(const struct creds_paths *p, const struct kube_target *api)
 {
-	if (!p->kubectl)
+	if (!p->check_secret)
 		return true;
-	char *argv[] = {(char *)p->kubectl, "--kubeconfig", (char *)p->admin_conf, "--request-timeout", "20s",
-			"-n", "kube-system", "get", "secret", "kubeadm-certs", "-o", "name", NULL};
-	char out[256], err[256];
-	struct run_result res;
-	return run_cmd(argv, 30000, out, sizeof out, &res, err, sizeof err) == 0 && !res.timed_out &&
-	       res.exit_code == 0;
+	char err[300];
+	return api && kube_secret_get(api, "kube-system", "kubeadm-certs", err, sizeof err) == 0;
 }
 
-int creds_certificate_key(const struct creds_paths *p, char out[65], char *err, size_t errlen)
+int creds_certificate_key(const struct creds_paths *p, const struct kube_target *api, char out[65], char *err,
+			  size_t errlen)
 {
 	struct stat st;
 	char key[128] = "";
@@ -93,7 +91,7 @@ int creds_certificate_key(const struct creds_paths *p, char out[65], char *err, 
 		close(fd);
 		key[n > 0 ? n : 0] = '\0';
 		if (n == 64 && valid_hex(key, 64) && time(NULL) - st.st_mtime < CERTKEY_MAX_AGE_S &&
-		    certs_secret_present(p)) {
+		    certs_secret_present(p, api)) {
 			memcpy(out, key, 65);
 			return 0;
 		}
@@ -110,8 +108,8 @@ int creds_certificate_key(const struct creds_paths *p, char out[65], char *err, 
 	return share_write_atomic(p->certkey_cache, key, 64, 0600, err, errlen);
 }
 
-int creds_get(const struct creds_paths *p, const struct cluster_conf *c, struct join_creds *out, char *err,
-	      size_t errlen)
+int creds_get(const struct creds_paths *p, const struct kube_target *api, const struct cluster_conf *c,
+	      struct join_creds *out, char *err, size_t errlen)
 {
 	memset(out, 0, sizeof *out);
 	char token[64];
@@ -126,7 +124,7 @@ int creds_get(const struct creds_paths *p, const struct cluster_conf *c, struct 
 	snprintf(out->token, sizeof out->token, "%s", token);
 	if ((r = ca_cert_hash(p->ca_crt, out->ca_cert_hash, err, errlen)) < 0)
 		return r;
-	if ((r = creds_certificate_key(p, out->certificate_key, err, errlen)) < 0)
+	if ((r = creds_certificate_key(p, api, out->certificate_key, err, errlen)) < 0)
 		return r;
 	snprintf(out->endpoint, sizeof out->endpoint, "%s:%u", c->vip_name, c->api_port);
 	return 0;

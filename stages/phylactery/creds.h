@@ -6,10 +6,12 @@
 #ifndef PHYLACTERY_CREDS_H
 #define PHYLACTERY_CREDS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "cluster_conf.h"
 #include "kjson.h"
+#include "kube_client.h"
 
 #define CERTKEY_MAX_AGE_S (110 * 60)
 
@@ -17,8 +19,7 @@ struct creds_paths {
 	const char *ca_crt;       /* /etc/kubernetes/pki/ca.crt */
 	const char *certkey_cache; /* /run/ekinit/phylactery-certkey */
 	const char *kubeadm;      /* program name or path ("kubeadm") */
-	const char *kubectl;      /* checks the kubeadm-certs Secret before a cached key is used; NULL: no check */
-	const char *admin_conf;   /* /etc/kubernetes/admin.conf, kubectl's credentials */
+	bool check_secret;        /* a cached key needs the kubeadm-certs Secret (false: workstation tests) */
 };
 
 int ca_cert_hash(const char *ca_crt, char out[72], char *err, size_t errlen);
@@ -26,11 +27,13 @@ int ca_cert_hash(const char *ca_crt, char out[72], char *err, size_t errlen);
 /* The last non-empty line of text (modified in place). */
 char *last_line(char *text);
 
-/* The certificate key: the cached one while it is younger than CERTKEY_MAX_AGE_S and the kubeadm-certs
- * Secret exists, else a new upload (kubeadm init phase upload-certs), cached. */
-int creds_certificate_key(const struct creds_paths *p, char out[65], char *err, size_t errlen);
+/* The certificate key: the cached one while it is younger than CERTKEY_MAX_AGE_S and (with check_secret)
+ * the kubeadm-certs Secret exists on api, else a new upload (kubeadm init phase upload-certs), cached.
+ * api NULL with check_secret: the Secret cannot be asked for, so the key is uploaded again. */
+int creds_certificate_key(const struct creds_paths *p, const struct kube_target *api, char out[65], char *err,
+			  size_t errlen);
 
-int creds_get(const struct creds_paths *p, const struct cluster_conf *c, struct join_creds *out, char *err,
-	      size_t errlen);
+int creds_get(const struct creds_paths *p, const struct kube_target *api, const struct cluster_conf *c,
+	      struct join_creds *out, char *err, size_t errlen);
 
 #endif

@@ -24,7 +24,7 @@ int phyl_etcd_client(const struct phyl *p, struct etcd_client *ec, char *err, si
 }
 
 /* The API target: this node's own kube-apiserver with the admin kubeconfig's credentials. */
-static int kube_target(const struct phyl *p, struct kube_target *kt, struct kubeconfig *kc, char *err, size_t errlen)
+int phyl_kube_target(const struct phyl *p, struct kube_target *kt, struct kubeconfig *kc, char *err, size_t errlen)
 {
 	memset(kt, 0, sizeof *kt);
 	memset(kc, 0, sizeof *kc);
@@ -72,7 +72,7 @@ int phyl_on_forget(void *ctx, const char *name, const char *ip, bool control, bo
 	struct etcd_client ec;
 	struct kube_target kt;
 	struct kubeconfig kc = {0};
-	if (phyl_etcd_client(p, &ec, err, sizeof err) < 0 || kube_target(p, &kt, &kc, err, sizeof err) < 0) {
+	if (phyl_etcd_client(p, &ec, err, sizeof err) < 0 || phyl_kube_target(p, &kt, &kc, err, sizeof err) < 0) {
 		kubeconfig_free(&kc);
 		snprintf(msg, len, "this node cannot do it yet: %s", err);
 		return -ENOENT;

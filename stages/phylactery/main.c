@@ -72,8 +72,7 @@ int main(int argc, char **argv)
 				.creds = {.ca_crt = "/etc/kubernetes/pki/ca.crt",
 					  .certkey_cache = "/run/ekinit/phylactery-certkey",
 					  .kubeadm = "kubeadm",
-					  .kubectl = "kubectl",
-					  .admin_conf = "/etc/kubernetes/admin.conf"},
+					  .check_secret = true},
 				.mu = PTHREAD_MUTEX_INITIALIZER};
 	const char *node_conf = NODE_CONF_PATH, *cluster_conf = CLUSTER_CONF_PATH, *share = NULL, *listen = NULL;
 	bool lb_given = false;
@@ -114,8 +113,6 @@ int main(int argc, char **argv)
 		else
 			return usage();
 	}
-	if (p.admin_conf)
-		p.creds.admin_conf = p.admin_conf;
 	char listen_ip[32] = "0.0.0.0";
 	unsigned port = 0;
 	if (listen) {

@@ -100,6 +100,9 @@ char *metrics_render(const struct phyl_metrics *m);
 /* The etcd client and API target this node uses (own address, own certificates). -ENOENT when this
  * node has no control plane yet. */
 int phyl_etcd_client(const struct phyl *p, struct etcd_client *ec, char *err, size_t errlen);
+/* This node's own API server (or --api) with the admin kubeconfig's credentials loaded into kc (free it
+ * with kubeconfig_free, also after an error). */
+int phyl_kube_target(const struct phyl *p, struct kube_target *kt, struct kubeconfig *kc, char *err, size_t errlen);
 
 /* Housekeeping after each refresh: look at etcd (members, health, quorum), report or act on quorum
  * loss, promote learners and take snapshots when this node leads, reboot on a new reset epoch. */

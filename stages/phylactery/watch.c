@@ -51,19 +51,22 @@ static void set_report(struct phyl *p, const char *text)
 /* on_quorum_loss = restore: one node, holding the lock, forces a new one-member cluster (quorum.h). */
 static void restore_step(struct phyl *p, const struct etcd_view *v, bool lost)
 {
-	bool flag_set = p->quorum_restore_flag_set;
+	/* The phase this call is in (the flag is flipped below, for the next call): false = add the flag
+	 * after taking the lock, true = remove it once etcd runs alone. */
+	const bool flag_set = p->quorum_restore_flag_set;
+	if (!flag_set && !lost)
+		return;
 	char lock[400], err[300], *in = NULL, *out = NULL;
 	snprintf(lock, sizeof lock, "%s/" QUORUM_LOCK_FILE, p->share);
 	const char *manifest = p->etcd_manifest ? p->etcd_manifest : "/etc/kubernetes/manifests/etcd.yaml";
 	bool alone = v->known && v->n == 1 && v->healthy[0];
-	if (!flag_set && !lost)
-		return;
 	if (!flag_set) {
+		time_t now = time(NULL);
 		char text[300];
 		int n = snprintf(text, sizeof text, "name=%s\nip=%s\nboot_id=%s\ntime=%lld\n", p->me.name, p->me.ip,
-				 p->me.boot_id, (long long)time(NULL));
+				 p->me.boot_id, (long long)now);
 		struct stat st;
-		if (stat(lock, &st) == 0 && time(NULL) - st.st_mtime > QUORUM_LOCK_STALE_S) {
+		if (stat(lock, &st) == 0 && now - st.st_mtime > QUORUM_LOCK_STALE_S) {
 			char aside[480];
 			snprintf(aside, sizeof aside, "%s.stale.%s", lock, p->me.boot_id);
 			rename(lock, aside);
@@ -111,11 +114,12 @@ static void quorum_step(struct phyl *p, const struct etcd_view *v)
 	snprintf(path, sizeof path, "%s/" QUORUM_LOST_FILE, p->share);
 	bool judge = v->known && quorum_judge_is_member(v->m, v->n, p->me.name, p->me.ip);
 	bool lost = judge && v->q.voting >= 2 && !v->q.ok;
-	bool was = p->quorum_lost_since && time(NULL) - p->quorum_lost_since >= QUORUM_LOST_GRACE_S;
-	bool sustained = quorum_loss_sustained(&p->quorum_lost_since, lost, time(NULL));
+	time_t now = time(NULL);
+	bool was = p->quorum_lost_since && now - p->quorum_lost_since >= QUORUM_LOST_GRACE_S;
+	bool sustained = quorum_loss_sustained(&p->quorum_lost_since, lost, now);
 	if (sustained && !was) {
 		struct quorum_self s = {.name = p->me.name, .ip = p->me.ip, .boot_id = p->me.boot_id, .share = p->share,
-					.now = time(NULL), .restore = p->conf.on_quorum_loss == QUORUM_RESTORE};
+					.now = now, .restore = p->conf.on_quorum_loss == QUORUM_RESTORE};
 		int n = quorum_report_render(v->m, v->healthy, v->n, &s, file, sizeof file, line, sizeof line);
 		if (n >= 0) {
 			set_report(p, line);

@@ -1,9 +1,12 @@
 /* phylactery's certificate key for /join-credentials: the cached key is handed out only while it is
- * young and the kubeadm-certs Secret exists; otherwise the certificates are uploaded again. kubeadm and
- * kubectl are small shell scripts here: kubeadm counts its uploads, kubectl answers as the API would. */
+ * young and the kubeadm-certs Secret exists; otherwise the certificates are uploaded again. kubeadm is a
+ * small shell script that counts its uploads; the API is a libmicrohttpd fake that answers the Secret's
+ * GET as kube-apiserver does (the object, or a 404 NotFound Status). */
 #include "t.h"
 
 #include <errno.h>
+#include <microhttpd.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/stat.h>
@@ -16,7 +19,31 @@
 #define OLD_KEY "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
 #define NEW_KEY "fedcba9876543210fedcba9876543210fedcba9876543210fedcba9876543210"
 
-static char dir[64], kubeadm[96], kubectl[96], cache[96], uploads[96], secret[96];
+static char dir[64], kubeadm[96], cache[96], uploads[96];
+static atomic_bool secret_present;
+static atomic_int api_gets;
+static struct MHD_Daemon *api;
+static struct kube_target kt;
+
+static enum MHD_Result on_api(void *cls, struct MHD_Connection *c, const char *url, const char *method,
+			      const char *version, const char *data, size_t *size, void **state)
+{
+	(void)cls, (void)version, (void)data, (void)size, (void)state;
+	static const char found[] = "{\"kind\":\"Secret\",\"apiVersion\":\"v1\",\"metadata\":{\"name\":\"kubeadm-certs\","
+				    "\"namespace\":\"kube-system\"},\"type\":\"Opaque\",\"data\":{}}";
+	static const char missing[] = "{\"kind\":\"Status\",\"apiVersion\":\"v1\",\"metadata\":{},\"status\":\"Failure\","
+				      "\"message\":\"secrets \\\"kubeadm-certs\\\" not found\",\"reason\":\"NotFound\","
+				      "\"details\":{\"name\":\"kubeadm-certs\",\"kind\":\"secrets\"},\"code\":404}";
+	bool right = !strcmp(method, "GET") && !strcmp(url, "/api/v1/namespaces/kube-system/secrets/kubeadm-certs");
+	bool here = right && atomic_load(&secret_present);
+	atomic_fetch_add(&api_gets, right);
+	const char *body = here ? found : missing;
+	struct MHD_Response *r = MHD_create_response_from_buffer(strlen(body), (void *)body, MHD_RESPMEM_PERSISTENT);
+	MHD_add_response_header(r, "Content-Type", "application/json");
+	enum MHD_Result ret = MHD_queue_response(c, here ? 200 : 404, r);
+	MHD_destroy_response(r);
+	return ret;
+}
 
 static void write_file(const char *path, const char *text, mode_t mode)
 {
@@ -32,19 +59,18 @@ static void setup(void)
 	snprintf(dir, sizeof dir, "/tmp/ekt-creds-XXXXXX");
 	T_ASSERT(mkdtemp(dir) != NULL);
 	snprintf(kubeadm, sizeof kubeadm, "%s/kubeadm", dir);
-	snprintf(kubectl, sizeof kubectl, "%s/kubectl", dir);
 	snprintf(cache, sizeof cache, "%s/certkey", dir);
 	snprintf(uploads, sizeof uploads, "%s/uploads", dir);
-	snprintf(secret, sizeof secret, "%s/secret-present", dir);
 	char text[512];
 	snprintf(text, sizeof text, "#!/bin/sh\necho upload >>%s\necho '[upload-certs] Using certificate key:'\n"
 		 "echo " NEW_KEY "\n", uploads);
 	write_file(kubeadm, text, 0755);
-	/* the Secret "exists" while the file does; the arguments must name it */
-	snprintf(text, sizeof text, "#!/bin/sh\ncase \"$*\" in *'get secret kubeadm-certs'*) ;; *) exit 3 ;; esac\n"
-		 "[ -e %s ] || { echo 'Error from server (NotFound)' >&2; exit 1; }\necho secret/kubeadm-certs\n",
-		 secret);
-	write_file(kubectl, text, 0755);
+	atomic_store(&secret_present, false);
+	atomic_store(&api_gets, 0);
+	api = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD, 0, NULL, NULL, on_api, NULL, MHD_OPTION_END);
+	T_ASSERT(api != NULL);
+	memset(&kt, 0, sizeof kt);
+	snprintf(kt.base, sizeof kt.base, "http://127.0.0.1:%u", MHD_get_daemon_info(api, MHD_DAEMON_INFO_BIND_PORT)->port);
 }
 
 static int upload_count(void)
@@ -61,7 +87,8 @@ static int upload_count(void)
 
 static void teardown(void)
 {
-	const char *files[] = {kubeadm, kubectl, cache, uploads, secret};
+	MHD_stop_daemon(api);
+	const char *files[] = {kubeadm, cache, uploads};
 	for (size_t i = 0; i < sizeof files / sizeof *files; i++)
 		unlink(files[i]);
 	rmdir(dir);
@@ -70,29 +97,50 @@ static void teardown(void)
 TEST(cached_key_is_used_while_the_secret_exists)
 {
 	setup();
-	struct creds_paths p = {.certkey_cache = cache, .kubeadm = kubeadm, .kubectl = kubectl, .admin_conf = "a"};
+	struct creds_paths p = {.certkey_cache = cache, .kubeadm = kubeadm, .check_secret = true};
 	char key[65], err[256];
 	write_file(cache, OLD_KEY, 0600);
-	write_file(secret, "", 0644);
-	T_EQ_INT(creds_certificate_key(&p, key, err, sizeof err), 0);
+	atomic_store(&secret_present, true);
+	T_EQ_INT(creds_certificate_key(&p, &kt, key, err, sizeof err), 0);
 	T_EQ_STR(key, OLD_KEY);
 	T_EQ_INT(upload_count(), 0);
+	T_EQ_INT(atomic_load(&api_gets), 1); /* the Secret was asked for, at its path */
+	teardown();
+}
+
+TEST(no_api_means_a_new_upload)
+{
+	setup();
+	struct creds_paths p = {.certkey_cache = cache, .kubeadm = kubeadm, .check_secret = true};
+	char key[65], err[256];
+	write_file(cache, OLD_KEY, 0600);
+	atomic_store(&secret_present, true);
+	/* no credentials for the API (admin.conf unreadable): the Secret cannot be checked */
+	T_EQ_INT(creds_certificate_key(&p, NULL, key, err, sizeof err), 0);
+	T_EQ_STR(key, NEW_KEY);
+	T_EQ_INT(upload_count(), 1);
+	/* an API that does not answer: the same doubt */
+	write_file(cache, OLD_KEY, 0600);
+	struct kube_target dead = {.base = "http://127.0.0.1:1", .timeout_ms = 2000};
+	T_EQ_INT(creds_certificate_key(&p, &dead, key, err, sizeof err), 0);
+	T_EQ_STR(key, NEW_KEY);
+	T_EQ_INT(upload_count(), 2);
 	teardown();
 }
 
 TEST(secret_gone_means_a_new_upload_and_a_new_cached_key)
 {
 	setup();
-	struct creds_paths p = {.certkey_cache = cache, .kubeadm = kubeadm, .kubectl = kubectl, .admin_conf = "a"};
+	struct creds_paths p = {.certkey_cache = cache, .kubeadm = kubeadm, .check_secret = true};
 	char key[65], err[256];
 	write_file(cache, OLD_KEY, 0600);
-	/* no secret-present file: the Secret expired or was deleted */
-	T_EQ_INT(creds_certificate_key(&p, key, err, sizeof err), 0);
+	/* no Secret: it expired or was deleted */
+	T_EQ_INT(creds_certificate_key(&p, &kt, key, err, sizeof err), 0);
 	T_EQ_STR(key, NEW_KEY);
 	T_EQ_INT(upload_count(), 1);
 	/* the new key is cached: with the Secret back, no further upload */
-	write_file(secret, "", 0644);
-	T_EQ_INT(creds_certificate_key(&p, key, err, sizeof err), 0);
+	atomic_store(&secret_present, true);
+	T_EQ_INT(creds_certificate_key(&p, &kt, key, err, sizeof err), 0);
 	T_EQ_STR(key, NEW_KEY);
 	T_EQ_INT(upload_count(), 1);
 	teardown();
@@ -101,31 +149,32 @@ TEST(secret_gone_means_a_new_upload_and_a_new_cached_key)
 TEST(old_cache_means_a_new_upload_even_with_the_secret)
 {
 	setup();
-	struct creds_paths p = {.certkey_cache = cache, .kubeadm = kubeadm, .kubectl = kubectl, .admin_conf = "a"};
+	struct creds_paths p = {.certkey_cache = cache, .kubeadm = kubeadm, .check_secret = true};
 	char key[65], err[256];
 	write_file(cache, OLD_KEY, 0600);
-	write_file(secret, "", 0644);
+	atomic_store(&secret_present, true);
 	struct timeval old[2] = {{.tv_sec = time(NULL) - CERTKEY_MAX_AGE_S - 60}, {.tv_sec = time(NULL) - CERTKEY_MAX_AGE_S - 60}};
 	T_EQ_INT(utimes(cache, old), 0);
-	T_EQ_INT(creds_certificate_key(&p, key, err, sizeof err), 0);
+	T_EQ_INT(creds_certificate_key(&p, &kt, key, err, sizeof err), 0);
 	T_EQ_STR(key, NEW_KEY);
 	T_EQ_INT(upload_count(), 1);
 	teardown();
 }
 
-TEST(no_kubectl_path_trusts_the_cache_and_a_failing_upload_is_an_error)
+TEST(no_check_trusts_the_cache_and_a_failing_upload_is_an_error)
 {
 	setup();
 	struct creds_paths p = {.certkey_cache = cache, .kubeadm = kubeadm};
 	char key[65], err[256];
 	write_file(cache, OLD_KEY, 0600);
-	T_EQ_INT(creds_certificate_key(&p, key, err, sizeof err), 0);
+	T_EQ_INT(creds_certificate_key(&p, &kt, key, err, sizeof err), 0);
 	T_EQ_STR(key, OLD_KEY);
 	T_EQ_INT(upload_count(), 0);
+	T_EQ_INT(atomic_load(&api_gets), 0);
 	/* a kubeadm that fails: the caller gets an error, nothing is cached */
 	unlink(cache);
 	write_file(kubeadm, "#!/bin/sh\nexit 1\n", 0755);
-	T_ASSERT(creds_certificate_key(&p, key, err, sizeof err) < 0);
+	T_ASSERT(creds_certificate_key(&p, &kt, key, err, sizeof err) < 0);
 	T_CONTAINS(err, "failed");
 	T_ASSERT(access(cache, F_OK) < 0);
 	teardown();
@@ -134,8 +183,9 @@ TEST(no_kubectl_path_trusts_the_cache_and_a_failing_upload_is_an_error)
 int main(void)
 {
 	T_RUN(cached_key_is_used_while_the_secret_exists);
+	T_RUN(no_api_means_a_new_upload);
 	T_RUN(secret_gone_means_a_new_upload_and_a_new_cached_key);
 	T_RUN(old_cache_means_a_new_upload_even_with_the_secret);
-	T_RUN(no_kubectl_path_trusts_the_cache_and_a_failing_upload_is_an_error);
+	T_RUN(no_check_trusts_the_cache_and_a_failing_upload_is_an_error);
 	return T_END();
 }
