@@ -19,6 +19,8 @@ import subprocess
 import threading
 import time
 
+from linepump import pump_lines
+
 QEMU = os.environ.get("EKINIT_QEMU", "qemu-system-x86_64")
 DEFAULT_CMDLINE = "console=ttyS0 rdinit=/sbin/ekinit panic=-1 loglevel=4"
 PANIC_RE = re.compile(r"Kernel panic")
@@ -63,28 +65,6 @@ def wait_for(cond, scan, deadline, ended, timeout_msg, error=VMError):
             if left <= 0:
                 raise error(timeout_msg)
             cond.wait(min(left, 1.0))
-
-
-def pump_lines(read, on_line, on_partial=None):
-    """Reads chunks with read() until it returns b"" or fails; on_line(text) for each complete line
-    (then for an unterminated rest at the end), on_partial(text) after each chunk with the line
-    still incomplete (a prompt)."""
-    buf = b""
-    while True:
-        try:
-            chunk = read()
-        except OSError:
-            chunk = b""
-        if not chunk:
-            break
-        buf += chunk
-        while b"\n" in buf:
-            line, buf = buf.split(b"\n", 1)
-            on_line(line.decode("utf-8", "replace"))
-        if on_partial:
-            on_partial(buf.decode("utf-8", "replace"))
-    if buf:
-        on_line(buf.decode("utf-8", "replace"))
 
 
 def kill_group(proc):

@@ -13,9 +13,13 @@ import re
 import select
 import signal
 import subprocess
+import sys
 import termios
 import threading
 import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "..", "qemu-tests", "lib"))
+from linepump import pump_lines  # noqa: E402
 
 NSENTER_NS = ["--mount", "--pid", "--uts", "--ipc", "--net", "--root", "--wd"]
 PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
@@ -105,20 +109,8 @@ class NsInit:
         raise NsError("unshare (pid %d) has no child" % self.proc.pid)
 
     def _reader(self):
-        buf = b""
-        while True:
-            try:
-                chunk = os.read(self._console_fd, 65536)
-            except OSError:  # EIO: a pty whose other side is closed everywhere
-                chunk = b""
-            if not chunk:
-                break
-            buf += chunk
-            while b"\n" in buf:
-                raw, buf = buf.split(b"\n", 1)
-                self._add(raw.decode("utf-8", "replace").rstrip("\r"))
-        if buf:
-            self._add(buf.decode("utf-8", "replace").rstrip("\r"))
+        # EIO from a pty whose other side is closed everywhere ends it like EOF.
+        pump_lines(lambda: os.read(self._console_fd, 65536), lambda text: self._add(text.rstrip("\r")))
         if self.console == "pty":
             os.close(self._console_fd)
         self.proc.wait()
