@@ -45,8 +45,9 @@ $(BUILD)/unit/test_stages_%: $(BUILD)/san/stages/tests/test_stages_%.o $(BUILD)/
 	@mkdir -p $(dir $@)
 	$(CC) $(SAN_CFLAGS) -o $@ $^ $(PHYLACTERY_LIBS)
 
-# The API and VIP tests drive the real programs.
+# The API, render and VIP tests drive the real programs.
 $(BUILD)/unit/test_stages_api: | $(BUILD)/phylactery
+$(BUILD)/unit/test_stages_render: | $(BUILD)/phylactery
 $(BUILD)/unit/test_stages_vip: | $(BUILD)/ek-vip-clean
 
 # libFuzzer targets for the stages' parsers (tests/fuzz/run builds and runs them with the others).

@@ -439,6 +439,20 @@ int share_registry_list(const char *share, struct share_entry *out, int max, int
 	return n;
 }
 
+int share_registry_with(struct share_entry *list, int n, int max, const struct share_entry *e)
+{
+	for (int i = 0; i < n; i++)
+		if (!strcmp(list[i].name, e->name)) {
+			list[i] = *e;
+			return n;
+		}
+	if (n >= max)
+		return n;
+	list[n++] = *e;
+	qsort(list, (size_t)n, sizeof *list, by_name);
+	return n;
+}
+
 static int secret_path(const char *share, char *out, size_t cap)
 {
 	return snprintf(out, cap, "%s/phylactery/secret", share) >= (int)cap ? -ENAMETOOLONG : 0;

@@ -71,6 +71,10 @@ int share_leader_ready_read(const char *share, struct share_entry *e, char *err,
  * files that do not parse are skipped and counted in *garbage. */
 int share_registry_put(const char *share, const struct share_entry *e, char *err, size_t errlen);
 int share_registry_list(const char *share, struct share_entry *out, int max, int *garbage, char *err, size_t errlen);
+/* The list as share_registry_list would read it after share_registry_put(e), without writing: e
+ * replaces the entry of its name, or joins in name order. Returns the new count (n when the list is
+ * full and e is not in it). phylactery --render previews with it, and must not register. */
+int share_registry_with(struct share_entry *list, int n, int max, const struct share_entry *e);
 
 /* The cluster secret: read it, or create it (random, 0600) when there is none. out gets 64 hex + NUL. */
 int share_secret_ensure(const char *share, char out[65], char *err, size_t errlen);

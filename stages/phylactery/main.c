@@ -10,7 +10,13 @@
  * /etc/keepalived/keepalived.conf, reloads them on a change, and serves the API (api.h).
  * `phylactery --listen 127.0.0.1:9180 --share DIR` runs it on a workstation against a directory:
  * without node.conf and cluster.conf it uses a stand-in identity and writes no load-balancer config
- * unless asked to with --haproxy-cfg / --keepalived-conf. */
+ * unless asked to with --haproxy-cfg / --keepalived-conf.
+ *
+ *   phylactery --render --share DIR [--node-conf PATH] [--cluster-conf PATH]
+ *              [--haproxy-cfg PATH|-] [--keepalived-conf PATH|-]
+ *
+ * writes the files the daemon would write for this node from DIR's registry, once, and exits
+ * (render.h): an operator's preview, and how `make demo-node` configures a lone node's keepalived. */
 #include <errno.h>
 #include <poll.h>
 #include <signal.h>
@@ -30,6 +36,7 @@
 #include "valid.h"
 #include "api.h"
 #include "phylactery.h"
+#include "render.h"
 
 /* Housekeeping period: the registry heartbeat and a re-read that catches peers which could not tell
  * us they changed. Changes that peers announce are handled at once (POST /refresh). */
@@ -39,7 +46,9 @@ static int usage(void)
 {
 	fprintf(stderr, "usage: phylactery [--node-conf PATH] [--cluster-conf PATH] [--share DIR] [--listen IP[:PORT]]\n"
 			"                  [--haproxy-cfg PATH] [--keepalived-conf PATH] [--ready-seen PATH] [--no-reload]\n"
-			"                  [--etcd URL] [--api URL] [--pki-dir DIR] [--admin-conf PATH] [--reboot-cmd PATH]\n");
+			"                  [--etcd URL] [--api URL] [--pki-dir DIR] [--admin-conf PATH] [--reboot-cmd PATH]\n"
+			"       phylactery --render --share DIR [--node-conf PATH] [--cluster-conf PATH]\n"
+			"                  [--haproxy-cfg PATH|-] [--keepalived-conf PATH|-]   (at least one of the two)\n");
 	return 2;
 }
 
@@ -75,17 +84,24 @@ int main(int argc, char **argv)
 					  .check_secret = true},
 				.mu = PTHREAD_MUTEX_INITIALIZER};
 	const char *node_conf = NODE_CONF_PATH, *cluster_conf = CLUSTER_CONF_PATH, *share = NULL, *listen = NULL;
-	bool lb_given = false;
+	bool lb_given = false, render = false, daemon_only = false;
+	struct render_opts ro = {0};
 	char err[512];
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
 		if (!strcmp(a, "--no-reload")) {
-			p.reload = false;
+			p.reload = false, daemon_only = true;
+			continue;
+		}
+		if (!strcmp(a, "--render")) {
+			render = true;
 			continue;
 		}
 		if (!v)
 			return usage();
 		i++;
+		daemon_only |= strcmp(a, "--node-conf") && strcmp(a, "--cluster-conf") && strcmp(a, "--share") &&
+			       strcmp(a, "--haproxy-cfg") && strcmp(a, "--keepalived-conf");
 		if (!strcmp(a, "--node-conf"))
 			node_conf = v;
 		else if (!strcmp(a, "--cluster-conf"))
@@ -95,9 +111,9 @@ int main(int argc, char **argv)
 		else if (!strcmp(a, "--listen"))
 			listen = v;
 		else if (!strcmp(a, "--haproxy-cfg"))
-			p.haproxy_cfg = v, lb_given = true;
+			p.haproxy_cfg = ro.haproxy_cfg = v, lb_given = true;
 		else if (!strcmp(a, "--keepalived-conf"))
-			p.keepalived_conf = v, lb_given = true;
+			p.keepalived_conf = ro.keepalived_conf = v, lb_given = true;
 		else if (!strcmp(a, "--ready-seen"))
 			p.ready_seen = v;
 		else if (!strcmp(a, "--etcd") && (!strncmp(v, "http://", 7) || !strncmp(v, "https://", 8)))
@@ -112,6 +128,19 @@ int main(int argc, char **argv)
 			reboot_cmd[0] = (char *)v, p.reboot_argv = reboot_cmd;
 		else
 			return usage();
+	}
+	if (render) {
+		if (!share || !lb_given || daemon_only) {
+			fprintf(stderr, "phylactery: --render needs --share DIR and --haproxy-cfg and/or --keepalived-conf, "
+					"and takes only --node-conf and --cluster-conf besides\n");
+			return usage();
+		}
+		ro.node_conf = node_conf, ro.cluster_conf = cluster_conf, ro.share = share;
+		if (render_once(&ro, stdout, stderr, err, sizeof err) < 0) {
+			fprintf(stderr, "phylactery: %s\n", err);
+			return 1;
+		}
+		return 0;
 	}
 	char listen_ip[32] = "0.0.0.0";
 	unsigned port = 0;
