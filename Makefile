@@ -199,8 +199,9 @@ demo-stop:
 
 # One real node image (image/debian/build's, built once into ~/.cache/ekinit with mmdebstrap) with
 # the overlay rendered for it, booted in QEMU on this terminal (image/demo-node --help).
+# ARGS=--check boots it without a terminal, asserts its daemons and the VIP, and powers it off.
 demo-node: all
-	@image/demo-node
+	@image/demo-node $(ARGS)
 
 # The benchmark (slow, ~20 min under TCG): systemd against ekinit booting one Debian node image,
 # and the tmpfs root move; rewrites docs/benchmarks.md and docs/benchmarks.png (bench/run --help).
