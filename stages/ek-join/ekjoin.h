@@ -77,4 +77,10 @@ int joiner_run(struct ekjoin *j);
 void images_start(const struct ekjoin *j);
 void images_wait(void);
 
+#define CONTAINERD_SOCK "/run/containerd/containerd.sock"
+#define CONTAINERD_WAIT_MS (5 * 60000)
+/* Waits until containerd accepts connections on sock (runtime.c says why ek-join is not ordered after
+ * it). report: say so in ekctl status while waiting (the main process only). 0, or -errno with err. */
+int containerd_wait(const char *sock, int timeout_ms, bool report, char *err, size_t errlen);
+
 #endif

@@ -28,6 +28,13 @@ static _Noreturn void import_all(const char *dir, const char *marks)
 		fflush(stdout);
 		_exit(errno == ENOENT ? 0 : 1);
 	}
+	char why[300];
+	if (containerd_wait(CONTAINERD_SOCK, CONTAINERD_WAIT_MS, false, why, sizeof why) < 0) {
+		printf("ek-join: images: %s; nothing imported\n", why);
+		fflush(stdout);
+		closedir(d);
+		_exit(1);
+	}
 	mkdir(marks, 0755);
 	int running = 0, failed = 0, done = 0;
 	for (struct dirent *de; (de = readdir(d));) {

@@ -86,6 +86,8 @@ static int join_attempt_locked(struct ekjoin *j, char *cause, size_t len)
 			from = nodes[i].ip;
 	if (r < 0 || forget_previous_life(j, from, secret, cause, len) < 0)
 		return -1;
+	if (containerd_wait(CONTAINERD_SOCK, CONTAINERD_WAIT_MS, true, cause, len) < 0)
+		return -1;
 	images_wait();
 	char *argv[20];
 	int a = 0;

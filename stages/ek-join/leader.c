@@ -179,6 +179,8 @@ static int init_attempt(struct ekjoin *j, char *cause, size_t len)
 		snprintf(cause, len, "%s", err);
 		return -1;
 	}
+	if (containerd_wait(CONTAINERD_SOCK, CONTAINERD_WAIT_MS, true, cause, len) < 0)
+		return -1;
 	images_wait();
 	int restored = j->cold_start && j->conf.restore_on_cold_start ? restore_snapshot(j, cause, len) : 1;
 	if (restored < 0)
