@@ -287,6 +287,8 @@ def main(argv=None):
                                  description="Run ekinit's QEMU scenarios.")
     ap.add_argument("scenarios", nargs="*", metavar="SCENARIO")
     ap.add_argument("--list", action="store_true", help="list scenarios and exit")
+    ap.add_argument("--skip", default=os.environ.get("QEMU_SKIP", ""), metavar="NAME,NAME",
+                    help="leave these scenarios out (default: $QEMU_SKIP; make check-quick skips the cluster ones)")
     ap.add_argument("-j", "--jobs", type=int, default=2, help="parallel VMs (default 2)")
     ap.add_argument("--keep-logs", action="store_true",
                     help="keep console logs of passing scenarios too")
@@ -301,11 +303,13 @@ def main(argv=None):
         return 0
     # With no names: every scenario but the opt-in ones (OPT_IN), which run when named.
     names = args.scenarios or [n for n in scenarios if n not in OPT_IN]
+    skip = [n.strip() for n in args.skip.split(",") if n.strip()]
+    names = [n for n in names if n not in skip]
     # Longest first (a scenario's COST: its host seconds under TCG, a scheduling hint only), so
     # that the long ones do not start last beside an idle job.
     names = sorted(names, key=lambda n: -getattr(scenarios[n].module, "COST", 5)
                    if n in scenarios else 0)
-    unknown = [n for n in names if n not in scenarios]
+    unknown = [n for n in names + skip if n not in scenarios]
     if unknown:
         print("unknown scenario(s): %s (see --list)" % " ".join(unknown), file=sys.stderr)
         return 2
