@@ -3,7 +3,6 @@
 #include "t.h"
 
 #include <arpa/inet.h>
-#include <libgen.h>
 #include <poll.h>
 #include <signal.h>
 #include <sys/socket.h>
@@ -201,9 +200,7 @@ TEST(reboot_needs_secret_and_a_reboot_command)
 int main(int argc, char **argv)
 {
 	(void)argc;
-	char self[512];
-	snprintf(self, sizeof self, "%s", argv[0]);
-	snprintf(prog, sizeof prog, "%s/../phylactery", dirname(self));
+	t_beside_self(prog, sizeof prog, argv[0], "../phylactery");
 	if (!t_tmpdir(dir, sizeof dir))
 		return 1;
 	http_global_init();

@@ -5,7 +5,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <libgen.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 
@@ -292,9 +291,7 @@ int main(int argc, char **argv)
 {
 	(void)argc;
 	/* build/unit/test_stages_heal -> the source tree's stages/tools (BUILD is a subdirectory of it). */
-	char self[512];
-	snprintf(self, sizeof self, "%s", argv[0]);
-	snprintf(reset_tool, sizeof reset_tool, "%s/../../stages/tools/ekcluster-reset", dirname(self));
+	t_beside_self(reset_tool, sizeof reset_tool, argv[0], "../../stages/tools/ekcluster-reset");
 	if (access(reset_tool, X_OK) < 0)
 		snprintf(reset_tool, sizeof reset_tool, "stages/tools/ekcluster-reset");
 	snprintf(dir, sizeof dir, "/tmp/test_stages_heal.XXXXXX");

@@ -4,7 +4,6 @@
 #include "t.h"
 
 #include <fcntl.h>
-#include <libgen.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 
@@ -234,9 +233,7 @@ TEST(registry_with_replaces_by_name_or_joins_in_order)
 int main(int argc, char **argv)
 {
 	(void)argc;
-	char self[512];
-	snprintf(self, sizeof self, "%s", argv[0]);
-	snprintf(prog, sizeof prog, "%s/../phylactery", dirname(self));
+	t_beside_self(prog, sizeof prog, argv[0], "../phylactery");
 	if (!t_tmpdir(dir, sizeof dir))
 		return 1;
 	T_RUN(lone_node_gets_vip_backend_and_auth_from_a_new_secret);

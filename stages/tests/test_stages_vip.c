@@ -4,7 +4,6 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
-#include <libgen.h>
 #include <net/if.h>
 #include <sched.h>
 #include <sys/wait.h>
@@ -73,9 +72,7 @@ TEST(vip_left_behind_is_removed)
 int main(int argc, char **argv)
 {
 	(void)argc;
-	char self[512];
-	snprintf(self, sizeof self, "%s", argv[0]);
-	snprintf(prog, sizeof prog, "%s/../ek-vip-clean", dirname(self));
+	t_beside_self(prog, sizeof prog, argv[0], "../ek-vip-clean");
 	T_RUN(vip_left_behind_is_removed);
 	return T_END();
 }

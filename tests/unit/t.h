@@ -83,6 +83,15 @@ static int t_failed_now, t_skipped_now, t_passed, t_failed, t_skipped;
 		   : printf("%d passed, %d failed\n", t_passed, t_failed),                          \
 	 t_failed ? 1 : 0)
 
+/* A path relative to the test program's own directory (build/unit/): rel "../phylactery" names the
+ * program under test beside it, wherever BUILD is. */
+static inline char *t_beside_self(char *out, size_t cap, const char *argv0, const char *rel)
+{
+	const char *slash = strrchr(argv0, '/');
+	snprintf(out, cap, "%.*s/%s", slash ? (int)(slash - argv0) : 1, slash ? argv0 : ".", rel);
+	return out;
+}
+
 /* A fresh temporary directory for a test; removed by t_rmtree. */
 static inline char *t_tmpdir(char *buf, size_t cap)
 {
