@@ -149,9 +149,11 @@ unit: $(UNIT_BIN) $(STAGES_UNIT_BIN) $(BUILD)/ekctl
 	@tests/verify-debian-units
 
 # Proves the layer rule: no include crosses a layer except downwards, no archive needs a symbol of
-# a layer it may not use.
+# a layer it may not use. Then docs/architecture.md's file maps against the tree: every source has
+# one row, every row's file exists, no row's job is cut off (tools/check-file-map).
 check-layers: $(foreach L,$(LAYERS),$(BUILD)/obj/lib$L.a) $(BUILD)/obj/init/main.o
 	@tools/check-layers $(BUILD)/obj $(foreach L,$(LAYERS) main,$L=$(or $(DIR_$L),init):$(subst $(space),$(comma),$(strip $(USES_$L))))
+	@tools/check-file-map
 
 # The node image recipes (image/): package and file lists against what the stages and units need,
 # install-ekinit into a temporary root, the Rocky Containerfile and the scripts linted. Builds no image.
