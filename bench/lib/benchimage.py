@@ -28,7 +28,7 @@ BENCH = os.path.dirname(HERE)
 REPO = os.path.dirname(BENCH)
 sys.path.insert(0, os.path.join(REPO, "qemu-tests", "lib"))
 import nodeimage  # noqa: E402
-from nodeimage import mk, _cached, _hash_file, _tree_hash  # noqa: E402
+from nodeimage import mk, _cached, _hash_file, _prune, _tree_hash  # noqa: E402
 import cluster  # noqa: E402
 import svcimage  # noqa: E402
 
@@ -129,18 +129,6 @@ def memsample(out, src=MEMSAMPLE_SRC, name="memsample"):
         os.replace(p + ".tmp", p)
     _cached(path, h.hexdigest(), build)
     return path
-
-
-def _prune(d, prefix, keep):
-    """Keep the `keep` most recently used PREFIX*.cpio archives in d (and their .key files)."""
-    arcs = sorted((f for f in os.listdir(d) if f.startswith(prefix) and f.endswith(".cpio")),
-                  key=lambda f: os.path.getmtime(os.path.join(d, f)), reverse=True)
-    for f in arcs[keep:]:
-        for p in (f, f + ".key"):
-            try:
-                os.unlink(os.path.join(d, p))
-            except FileNotFoundError:
-                pass
 
 
 def systemd_network(mac, addr):

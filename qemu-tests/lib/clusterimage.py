@@ -18,7 +18,7 @@ import threading
 
 import nodeimage
 import svcimage
-from nodeimage import mk, _cached, _hash_file, _tree_hash, REPO, QT
+from nodeimage import mk, _cached, _hash_file, _prune, _tree_hash, REPO, QT
 
 STANDINS = os.path.join(QT, "standins")
 STANDIN_FILES = ["kubeadm", "kubelet", "kube-apiserver"]
@@ -135,8 +135,10 @@ def add_standins(img):
 
 
 def cluster_cpio(out=None):
-    """Build (or reuse) out/cluster.cpio; returns (path, note)."""
-    out = out or nodeimage.OUT
+    """Build (or reuse) cluster.cpio; returns (path, note). Nothing of this checkout's build goes
+    into it, so it lives in the shared cache (~/.cache/ekinit/images) under its content key and a
+    fresh clone reuses it (building it takes minutes under load: ~230 MB from Debian's packages).
+    `out` is accepted for the callers' symmetry with the other parts and not used."""
     with _lock:
         roots = {p: mk.package_root(p) for p in PACKAGES}
         h = hashlib.sha256()
@@ -148,7 +150,9 @@ def cluster_cpio(out=None):
                        CONTROL_ONLY, CLUSTER_LAYOUT_VERSION)).encode())
         h.update(_tree_hash(SVC_FIXTURES).encode())
         h.update(" ".join(sorted(roots.values())).encode())
-        path = os.path.join(out, "cluster.cpio")
+        key = h.hexdigest()
+        cache = mk.cache_dir("images")
+        path = os.path.join(cache, "cluster-%s.cpio" % key[:16])
 
         def build(path):
             names = svcimage.closure(PACKAGES)
@@ -180,7 +184,10 @@ def cluster_cpio(out=None):
             with open(path + ".libs", "w") as f:
                 f.write("libraries from %s%s\n" % (" ".join(p for p, _ in libroots) or "-",
                         "; host fallback for %s" % " ".join(fallbacks) if fallbacks else ""))
-        rebuilt = _cached(path, h.hexdigest(), build)
+        rebuilt = _cached(path, key, build)
+        if not rebuilt:
+            os.utime(path)                         # used: the pruning below keeps it
+        _prune(cache, "cluster-", keep=2)
         libs = open(path + ".libs").read().strip() if os.path.exists(path + ".libs") else "?"
         return path, "cluster.cpio %s: %.1f MB; %s" % ("rebuilt" if rebuilt else "reused",
                                                        os.path.getsize(path) / 1e6, libs)

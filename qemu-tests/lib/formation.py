@@ -10,7 +10,7 @@ import tempfile
 import time
 
 import clusterimage
-from cluster import boot_manager, node_image, node_info
+from cluster import boot_manager, manager_image, node_image, node_info
 from nodeimage import mk, REPO
 
 LOGS = os.environ.get("EKINIT_QEMU_LOGS") or os.path.join(REPO, "build", "qemu-logs")
@@ -28,6 +28,17 @@ def require_stages(t):
     t.check(clusterimage.stages_present(),
             "build/ek-join and build/phylactery are missing (stages/ not built: run `make`); "
             "the cluster scenarios need them")
+
+
+def prepare_images(image):
+    """The parts every cluster VM's initrd is made of (cluster.cpio, the stand-ins, the stages,
+    the manager's image), built or found cached: the cluster scenarios' prepare(), which the
+    harness runs before they take their VMs (cluster.cpio alone takes minutes on a fresh clone)."""
+    out = os.path.dirname(image.initrd)
+    clusterimage.cluster_cpio(out)
+    clusterimage.standins_cpio(out)
+    clusterimage.stages_cpio(out)
+    manager_image(out)
 
 
 def boot_cluster_node(t, net, node, memory, label=None):

@@ -204,11 +204,28 @@ class VMBudget:
             self.cond.notify_all()
 
 
-def run_one(sc, image, accel, keep_logs):
+def prepare(sc, image):
+    """A scenario's prepare(image), if it has one: work that needs a core but no VM (building its
+    images), done before the scenario takes its VMs from the budget, so that other scenarios'
+    VMs run meanwhile and the scenario's own timings start at its first VM. Returns an error
+    text, or None."""
+    fn = getattr(sc.module, "prepare", None)
+    if fn is None:
+        return None
+    try:
+        fn(image)
+        return None
+    except Exception as e:  # reported as the scenario's failure by run_one
+        return "prepare: %s: %s\n%s" % (type(e).__name__, e, traceback.format_exc())
+
+
+def run_one(sc, image, accel, keep_logs, prepare_error=None):
     t = Context(sc.name, image, accel, keep_logs)
     t0 = time.monotonic()
     reason = None
     try:
+        if prepare_error:
+            raise RuntimeError(prepare_error)
         sc.module.run(t)
         for vm in t.vms:
             vm.check_panic()
@@ -333,9 +350,11 @@ def main(argv=None):
 
     def job(name):
         nonlocal passed, failed
+        prepare_error = prepare(scenarios[name], image)
         n = budget.acquire(getattr(scenarios[name].module, "VMS", 1))
         try:
-            reason, dt, logs, subtests = run_one(scenarios[name], image, accel, args.keep_logs)
+            reason, dt, logs, subtests = run_one(scenarios[name], image, accel, args.keep_logs,
+                                                 prepare_error)
         finally:
             budget.release(n)
         logs = [os.path.relpath(p, os.getcwd()) for p in logs if os.path.exists(p)]

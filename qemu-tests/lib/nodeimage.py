@@ -6,7 +6,6 @@ changes."""
 import hashlib
 import json
 import os
-import subprocess
 import sys
 import time
 
@@ -60,6 +59,20 @@ def _cached(path, key, build):
         f.write(key + "\n")
     os.replace(stamp + ".tmp%d" % os.getpid(), stamp)
     return True
+
+
+def _prune(d, prefix, keep):
+    """Keep the `keep` most recently used PREFIX*.cpio archives in d (and their .key and .libs
+    files): the shared cache (~/.cache/ekinit/images) holds content-keyed archives that would
+    otherwise pile up with every package update."""
+    arcs = sorted((f for f in os.listdir(d) if f.startswith(prefix) and f.endswith(".cpio")),
+                  key=lambda f: os.path.getmtime(os.path.join(d, f)), reverse=True)
+    for f in arcs[keep:]:
+        for p in (f, f + ".key", f + ".libs"):
+            try:
+                os.unlink(os.path.join(d, p))
+            except FileNotFoundError:
+                pass
 
 
 def build(ekinit, ekctl, log=print, out=OUT):

@@ -21,7 +21,7 @@ import tarfile
 import threading
 
 import nodeimage
-from nodeimage import mk, _cached, _hash_file, _tree_hash, REPO, QT
+from nodeimage import mk, _cached, _hash_file, _tree_hash, QT
 
 FIXTURES = os.path.join(QT, "fixtures", "services")
 PACKAGES = ["containerd", "runc", "haproxy", "keepalived", "openssh-server"]

@@ -70,6 +70,11 @@ def kv(text):
     return dict(l.split("=", 1) for l in text.splitlines() if "=" in l)
 
 
+def prepare(image):
+    """Before the VMs: the cluster image's parts (the harness calls this outside the VM budget)."""
+    fm.prepare_images(image)
+
+
 def run(t):
     t.check(not UNKNOWN_SUBTESTS, "EKINIT_CLUSTER_SUBTESTS names unknown subtests %s; known: %s"
             % (UNKNOWN_SUBTESTS, ", ".join(ALL_SUBTESTS)))

@@ -31,6 +31,11 @@ def first_kubeadm_init(t, vms, deadline):
     return None
 
 
+def prepare(image):
+    """Before the VMs: the cluster image's parts (the harness calls this outside the VM budget)."""
+    fm.prepare_images(image)
+
+
 def run(t):
     # Booted without boot_all's network and share checks first: the leader's kubeadm init is over
     # in ~70 s under TCG, and waiting for every node's network before looking for it let the
