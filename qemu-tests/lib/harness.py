@@ -219,6 +219,36 @@ def prepare(sc, image):
         return "prepare: %s: %s\n%s" % (type(e).__name__, e, traceback.format_exc())
 
 
+class ReadyQueue:
+    """The scenarios to run, in order; those named in `unprepared` may be taken only once
+    mark_ready() said so. take() returns the first one that is ready, waiting while none is, and
+    None when all have been taken."""
+
+    def __init__(self, names, unprepared):
+        self.pending = list(names)
+        self.waiting = [n for n in names if n in unprepared]
+        self.ready = set(n for n in names if n not in unprepared)
+        self.cond = threading.Condition()
+
+    def unprepared(self):
+        return list(self.waiting)
+
+    def mark_ready(self, name):
+        with self.cond:
+            self.ready.add(name)
+            self.cond.notify_all()
+
+    def take(self):
+        with self.cond:
+            while self.pending:
+                for n in self.pending:
+                    if n in self.ready:
+                        self.pending.remove(n)
+                        return n
+                self.cond.wait()
+            return None
+
+
 def run_one(sc, image, accel, keep_logs, prepare_error=None):
     t = Context(sc.name, image, accel, keep_logs)
     t0 = time.monotonic()
@@ -348,9 +378,27 @@ def main(argv=None):
 
     budget = VMBudget(int(os.environ.get("EKINIT_MAX_VMS", "4")))
 
+    # Scenarios with a prepare() (image builds: a core, no VM) are prepared one at a time by their
+    # own thread; meanwhile the jobs take the scenarios that are ready, longest first.
+    queue = ReadyQueue(names, [n for n in names if hasattr(scenarios[n].module, "prepare")])
+    prepare_errors = {}
+
+    def preparer():
+        for name in queue.unprepared():
+            prepare_errors[name] = prepare(scenarios[name], image)
+            queue.mark_ready(name)
+    threading.Thread(target=preparer, daemon=True).start()
+
+    def worker():
+        while True:
+            name = queue.take()
+            if name is None:
+                return
+            job(name)
+
     def job(name):
         nonlocal passed, failed
-        prepare_error = prepare(scenarios[name], image)
+        prepare_error = prepare_errors.get(name)
         n = budget.acquire(getattr(scenarios[name].module, "VMS", 1))
         try:
             reason, dt, logs, subtests = run_one(scenarios[name], image, accel, args.keep_logs,
@@ -374,7 +422,7 @@ def main(argv=None):
 
     ex = concurrent.futures.ThreadPoolExecutor(max(1, args.jobs))
     try:
-        for f in [ex.submit(job, n) for n in names]:
+        for f in [ex.submit(worker) for _ in range(max(1, args.jobs))]:
             f.result()
     except KeyboardInterrupt:
         signal.signal(signal.SIGINT, signal.SIG_IGN)
