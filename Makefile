@@ -109,7 +109,7 @@ $(BUILD)/ekinit: $(BUILD)/obj/init/main.o $(call libs,obj,$(USES_main))
 $(BUILD)/ekctl: $(BUILD)/obj/ekctl/ekctl.o $(call libs,obj,ekctl $(USES_ekctl))
 	$(CC) $(CFLAGS) -o $@ $^
 
-.PHONY: all clean check check-quick check-build unit fuzz qemu-check cluster-check demo demo-stop demo-node check-links check-clang check-layers bench bench-cluster check-image
+.PHONY: all clean check check-quick check-build unit fuzz qemu-check cluster-check demo demo-stop demo-node check-links check-clang check-layers check-docs bench bench-cluster check-image
 all: $(BUILD)/ekinit $(BUILD)/ekctl $(STAGES_BIN)
 
 # The Debian packages the build and the tests need (tools/debian-packages), installed when missing.
@@ -155,6 +155,11 @@ check-layers: $(foreach L,$(LAYERS),$(BUILD)/obj/lib$L.a) $(BUILD)/obj/init/main
 	@tools/check-layers $(BUILD)/obj $(foreach L,$(LAYERS) main,$L=$(or $(DIR_$L),init):$(subst $(space),$(comma),$(strip $(USES_$L))))
 	@tools/check-file-map
 
+# The messages docs/troubleshooting.md and docs/operations.md quote are ones the C sources print
+# (tools/check-doc-messages says how a quoted message is told and matched). Needs no build.
+check-docs:
+	@tools/check-doc-messages
+
 # The node image recipes (image/): package and file lists against what the stages and units need,
 # install-ekinit into a temporary root, the Rocky Containerfile and the scripts linted. Builds no image.
 check-image: all
@@ -192,7 +197,7 @@ check-quick:
 	@$(MAKE) -j2 --no-print-directory check-build
 	@QEMU_SKIP=cluster,leader-dies tests/run-all
 
-check-build: all check-links check-clang check-layers $(UNIT_BIN) $(STAGES_UNIT_BIN) $(FUZZ_BIN) \
+check-build: all check-links check-clang check-layers check-docs $(UNIT_BIN) $(STAGES_UNIT_BIN) $(FUZZ_BIN) \
 	$(STAGES_FUZZ_SRC:stages/tests/fuzz/%.c=$(BUILD)/fuzz/%)
 
 # The test cluster (manager + 3 control + 1 worker, the cluster scenario's image with the
