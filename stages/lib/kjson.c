@@ -3,8 +3,10 @@
 #include <cjson/cJSON.h>
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "kubeconfig.h"
 #include "valid.h"
 
 static cJSON *parse(const char *body, size_t len, char *err, size_t errlen)
@@ -215,4 +217,44 @@ char *join_creds_json(const struct join_creds *c)
 	char *s = cJSON_PrintUnformatted(j);
 	cJSON_Delete(j);
 	return s;
+}
+
+int kjson_secret_value(const char *body, size_t len, const char *key, unsigned char **out, size_t *outlen,
+		       char *why, size_t whylen)
+{
+	*out = NULL;
+	*outlen = 0;
+	if (len > KJSON_MAX_BODY) {
+		snprintf(why, whylen, "Secret: body of %zu bytes is too large", len);
+		return -EBADMSG;
+	}
+	cJSON *root = cJSON_ParseWithLength(body, len);
+	const cJSON *kind = cJSON_GetObjectItemCaseSensitive(root, "kind");
+	if (!cJSON_IsObject(root) || !cJSON_IsString(kind) || strcmp(kind->valuestring, "Secret")) {
+		snprintf(why, whylen, "not a Secret object");
+		cJSON_Delete(root);
+		return -EBADMSG;
+	}
+	const cJSON *data = cJSON_GetObjectItemCaseSensitive(root, "data");
+	const cJSON *v = cJSON_IsObject(data) ? cJSON_GetObjectItemCaseSensitive(data, key) : NULL;
+	int r = 1;
+	if (v && !cJSON_IsString(v)) {
+		snprintf(why, whylen, "Secret: data.%s is not a string", key);
+		r = -EBADMSG;
+	} else if (v) {
+		size_t n = strlen(v->valuestring);
+		unsigned char *buf = malloc(n / 4 * 3 + 1);
+		long got = buf ? base64_decode(v->valuestring, n, buf) : -1;
+		if (got < 0) {
+			free(buf);
+			snprintf(why, whylen, "Secret: data.%s is not base64", key);
+			r = buf ? -EBADMSG : -ENOMEM;
+		} else {
+			*out = buf;
+			*outlen = (size_t)got;
+			r = 0;
+		}
+	}
+	cJSON_Delete(root);
+	return r;
 }

@@ -48,4 +48,9 @@ char *join_creds_json(const struct join_creds *c);
 
 bool valid_bootstrap_token(const char *s); /* [a-z0-9]{6}.[a-z0-9]{16} */
 
+/* A Secret object's data[key], base64-decoded into a malloc'd *out of *outlen bytes: 0, 1 when the
+ * Secret has no such key, -EBADMSG with why when the body is not a Secret or the value not base64. */
+int kjson_secret_value(const char *body, size_t len, const char *key, unsigned char **out, size_t *outlen,
+		       char *why, size_t whylen);
+
 #endif

@@ -78,3 +78,28 @@ int kube_secret_get(const struct kube_target *t, const char *ns, const char *nam
 	snprintf(what, sizeof what, "get secret %s/%s", ns, name);
 	return object_call(t, "GET", path, what, err, errlen);
 }
+
+int kube_secret_value(const struct kube_target *t, const char *ns, const char *name, const char *key,
+		      unsigned char **out, size_t *outlen, char *err, size_t errlen)
+{
+	*out = NULL;
+	*outlen = 0;
+	if (!valid_node_name(ns) || !valid_node_name(name)) {
+		snprintf(err, errlen, "'%.64s/%.64s' is not a namespace and Secret name", ns, name);
+		return -EINVAL;
+	}
+	char path[400], what[300], why[300];
+	snprintf(path, sizeof path, "/api/v1/namespaces/%s/secrets/%s", ns, name);
+	snprintf(what, sizeof what, "get secret %s/%s", ns, name);
+	struct http_resp resp;
+	int r = kube_request(t, "GET", path, &resp, why, sizeof why);
+	if (r < 0) {
+		snprintf(err, errlen, "%s: %s", what, why);
+		return r;
+	}
+	r = object_answer(&resp, what, err, errlen);
+	if (r == 0 && (r = kjson_secret_value(resp.body, resp.len, key, out, outlen, why, sizeof why)) < 0)
+		snprintf(err, errlen, "%s: %s", what, why);
+	http_resp_free(&resp);
+	return r;
+}

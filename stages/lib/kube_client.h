@@ -1,6 +1,6 @@
 /* The few Kubernetes API calls the stages make themselves (everything else goes through kubeadm and
- * kubectl): deleting the Node object a rebooted node left behind, and asking whether a Secret exists
- * (phylactery's check of kubeadm-certs before it hands out a cached certificate key). */
+ * kubectl): deleting the Node object a rebooted node left behind, and reading a Secret (phylactery
+ * checks that its cached certificate key opens kubeadm-certs before it hands the key out). */
 #ifndef STAGES_KUBE_CLIENT_H
 #define STAGES_KUBE_CLIENT_H
 
@@ -21,5 +21,10 @@ int kube_node_delete(const struct kube_target *t, const char *name, char *err, s
 /* GET /api/v1/namespaces/NS/secrets/NAME: 0 when it exists, 1 when it does not (404 NotFound), -errno
  * with err otherwise. The Secret's data is not kept. */
 int kube_secret_get(const struct kube_target *t, const char *ns, const char *name, char *err, size_t errlen);
+
+/* GET the Secret NS/NAME and return its data[key], decoded, in a malloc'd *out: 0, 1 when the Secret
+ * or the key does not exist, -errno with err otherwise. */
+int kube_secret_value(const struct kube_target *t, const char *ns, const char *name, const char *key,
+		      unsigned char **out, size_t *outlen, char *err, size_t errlen);
 
 #endif

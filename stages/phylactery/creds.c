@@ -2,11 +2,13 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <openssl/sha.h>
 #include <openssl/x509.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -67,17 +69,56 @@ static int run_last_line(char *const argv[], char *out, size_t cap, char *err, s
 	return 0;
 }
 
+/* Does hexkey (64 hex: 32 bytes) open blob, as kubeadm seals each file of the kubeadm-certs Secret:
+ * AES-256-GCM, a 12-byte nonce, then the ciphertext, then the 16-byte tag? Only the tag's check
+ * matters here; the plaintext is thrown away. */
+static bool key_opens(const char *hexkey, const unsigned char *blob, size_t len)
+{
+	unsigned char key[32];
+	if (len < 12 + 16 || len > (1u << 20))
+		return false;
+	for (int i = 0; i < 32; i++) {
+		unsigned v;
+		if (sscanf(hexkey + 2 * i, "%2x", &v) != 1)
+			return false;
+		key[i] = (unsigned char)v;
+	}
+	size_t clen = len - 12 - 16;
+	unsigned char *plain = malloc(clen + 1);
+	EVP_CIPHER_CTX *ctx = EVP_CIPHER_CTX_new();
+	int n = 0;
+	bool ok = plain && ctx && EVP_DecryptInit_ex(ctx, EVP_aes_256_gcm(), NULL, NULL, NULL) == 1 &&
+		  EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_SET_IVLEN, 12, NULL) == 1 &&
+		  EVP_DecryptInit_ex(ctx, NULL, NULL, key, blob) == 1 &&
+		  EVP_DecryptUpdate(ctx, plain, &n, blob + 12, (int)clen) == 1 &&
+		  EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_SET_TAG, 16, (void *)(blob + len - 16)) == 1 &&
+		  EVP_DecryptFinal_ex(ctx, plain + n, &n) == 1;
+	EVP_CIPHER_CTX_free(ctx);
+	free(plain);
+	return ok;
+}
+
 /* The uploaded certificates can be gone before the cached key is old: kubeadm deletes the kubeadm-certs
- * Secret with the token it belongs to, and an operator may delete it. Handing out the key then makes
- * every join attempt fail at its download, so a cached key is used only while the Secret is there
- * (any doubt, such as the API not answering, means "upload again"). One GET on the node's own API
- * server: no kubectl process per request, which took seconds under TCG. */
-static bool certs_secret_present(const struct creds_paths *p, const struct kube_target *api)
+ * Secret with the token it belongs to, and an operator may delete it; and another control node's
+ * phylactery may have uploaded them again under its own key (seen: after the Secret was deleted, a
+ * node handed out its older key and every join failed with "the certificate key does not decrypt
+ * ca.crt"). So a cached key is used only while it opens the Secret's ca.crt (any doubt, such as
+ * the API not answering, means "upload again"). One GET on the node's own API server: no kubectl
+ * process per request, which took seconds under TCG. */
+static bool cached_key_opens_secret(const struct creds_paths *p, const struct kube_target *api, const char *hexkey)
 {
 	if (!p->check_secret)
 		return true;
+	if (!api)
+		return false;
 	char err[300];
-	return api && kube_secret_get(api, "kube-system", "kubeadm-certs", err, sizeof err) == 0;
+	unsigned char *blob;
+	size_t len;
+	if (kube_secret_value(api, "kube-system", "kubeadm-certs", "ca.crt", &blob, &len, err, sizeof err) != 0)
+		return false;
+	bool ok = key_opens(hexkey, blob, len);
+	free(blob);
+	return ok;
 }
 
 int creds_certificate_key(const struct creds_paths *p, const struct kube_target *api, char out[65], char *err,
@@ -91,7 +132,7 @@ int creds_certificate_key(const struct creds_paths *p, const struct kube_target 
 		close(fd);
 		key[n > 0 ? n : 0] = '\0';
 		if (n == 64 && valid_hex(key, 64) && time(NULL) - st.st_mtime < CERTKEY_MAX_AGE_S &&
-		    certs_secret_present(p, api)) {
+		    cached_key_opens_secret(p, api, key)) {
 			memcpy(out, key, 65);
 			return 0;
 		}

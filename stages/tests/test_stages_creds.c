@@ -1,11 +1,14 @@
 /* phylactery's certificate key for /join-credentials: the cached key is handed out only while it is
  * young and the kubeadm-certs Secret exists; otherwise the certificates are uploaded again. kubeadm is a
  * small shell script that counts its uploads; the API is a libmicrohttpd fake that answers the Secret's
- * GET as kube-apiserver does (the object, or a 404 NotFound Status). */
+ * GET as kube-apiserver does (the object, or a 404 NotFound Status), its ca.crt sealed as kubeadm
+ * seals it (AES-256-GCM under a certificate key: nonce, ciphertext, tag). */
 #include "t.h"
 
 #include <errno.h>
 #include <microhttpd.h>
+#include <openssl/evp.h>
+#include <openssl/rand.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,9 +21,11 @@
 
 #define OLD_KEY "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
 #define NEW_KEY "fedcba9876543210fedcba9876543210fedcba9876543210fedcba9876543210"
+#define OTHER_KEY "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff"
 
 static char dir[64], kubeadm[96], cache[96], uploads[96];
 static atomic_bool secret_present;
+static char secret_body[1024]; /* written before secret_present is set */
 static atomic_int api_gets;
 static struct MHD_Daemon *api;
 static struct kube_target kt;
@@ -29,15 +34,13 @@ static enum MHD_Result on_api(void *cls, struct MHD_Connection *c, const char *u
 			      const char *version, const char *data, size_t *size, void **state)
 {
 	(void)cls, (void)version, (void)data, (void)size, (void)state;
-	static const char found[] = "{\"kind\":\"Secret\",\"apiVersion\":\"v1\",\"metadata\":{\"name\":\"kubeadm-certs\","
-				    "\"namespace\":\"kube-system\"},\"type\":\"Opaque\",\"data\":{}}";
 	static const char missing[] = "{\"kind\":\"Status\",\"apiVersion\":\"v1\",\"metadata\":{},\"status\":\"Failure\","
 				      "\"message\":\"secrets \\\"kubeadm-certs\\\" not found\",\"reason\":\"NotFound\","
 				      "\"details\":{\"name\":\"kubeadm-certs\",\"kind\":\"secrets\"},\"code\":404}";
 	bool right = !strcmp(method, "GET") && !strcmp(url, "/api/v1/namespaces/kube-system/secrets/kubeadm-certs");
 	bool here = right && atomic_load(&secret_present);
 	atomic_fetch_add(&api_gets, right);
-	const char *body = here ? found : missing;
+	const char *body = here ? secret_body : missing;
 	struct MHD_Response *r = MHD_create_response_from_buffer(strlen(body), (void *)body, MHD_RESPMEM_PERSISTENT);
 	MHD_add_response_header(r, "Content-Type", "application/json");
 	enum MHD_Result ret = MHD_queue_response(c, here ? 200 : 404, r);
@@ -52,6 +55,32 @@ static void write_file(const char *path, const char *text, mode_t mode)
 	fputs(text, f);
 	fclose(f);
 	T_EQ_INT(chmod(path, mode), 0);
+}
+
+/* The fake API's Secret from now on: ca.crt sealed under hexkey, as `kubeadm init phase upload-certs`
+ * seals it. */
+static void secret_sealed_with(const char *hexkey)
+{
+	static const char plain[] = "-----BEGIN CERTIFICATE-----\nnot a real one\n-----END CERTIFICATE-----\n";
+	unsigned char key[32], blob[12 + sizeof plain + 16], b64[sizeof blob * 2];
+	for (int i = 0; i < 32; i++) {
+		unsigned v;
+		T_ASSERT(sscanf(hexkey + 2 * i, "%2x", &v) == 1);
+		key[i] = (unsigned char)v;
+	}
+	T_ASSERT(RAND_bytes(blob, 12) == 1);
+	EVP_CIPHER_CTX *ctx = EVP_CIPHER_CTX_new();
+	int n = 0, m = 0;
+	T_ASSERT(EVP_EncryptInit_ex(ctx, EVP_aes_256_gcm(), NULL, key, blob) == 1);
+	T_ASSERT(EVP_EncryptUpdate(ctx, blob + 12, &n, (const unsigned char *)plain, (int)strlen(plain)) == 1);
+	T_ASSERT(EVP_EncryptFinal_ex(ctx, blob + 12 + n, &m) == 1);
+	T_ASSERT(EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_GET_TAG, 16, blob + 12 + n + m) == 1);
+	EVP_CIPHER_CTX_free(ctx);
+	EVP_EncodeBlock(b64, blob, 12 + n + m + 16);
+	snprintf(secret_body, sizeof secret_body,
+		 "{\"kind\":\"Secret\",\"apiVersion\":\"v1\",\"metadata\":{\"name\":\"kubeadm-certs\","
+		 "\"namespace\":\"kube-system\"},\"type\":\"Opaque\",\"data\":{\"ca.crt\":\"%s\"}}", b64);
+	atomic_store(&secret_present, true);
 }
 
 static void setup(void)
@@ -100,7 +129,7 @@ TEST(cached_key_is_used_while_the_secret_exists)
 	struct creds_paths p = {.certkey_cache = cache, .kubeadm = kubeadm, .check_secret = true};
 	char key[65], err[256];
 	write_file(cache, OLD_KEY, 0600);
-	atomic_store(&secret_present, true);
+	secret_sealed_with(OLD_KEY);
 	T_EQ_INT(creds_certificate_key(&p, &kt, key, err, sizeof err), 0);
 	T_EQ_STR(key, OLD_KEY);
 	T_EQ_INT(upload_count(), 0);
@@ -114,7 +143,7 @@ TEST(no_api_means_a_new_upload)
 	struct creds_paths p = {.certkey_cache = cache, .kubeadm = kubeadm, .check_secret = true};
 	char key[65], err[256];
 	write_file(cache, OLD_KEY, 0600);
-	atomic_store(&secret_present, true);
+	secret_sealed_with(OLD_KEY);
 	/* no credentials for the API (admin.conf unreadable): the Secret cannot be checked */
 	T_EQ_INT(creds_certificate_key(&p, NULL, key, err, sizeof err), 0);
 	T_EQ_STR(key, NEW_KEY);
@@ -138,11 +167,31 @@ TEST(secret_gone_means_a_new_upload_and_a_new_cached_key)
 	T_EQ_INT(creds_certificate_key(&p, &kt, key, err, sizeof err), 0);
 	T_EQ_STR(key, NEW_KEY);
 	T_EQ_INT(upload_count(), 1);
-	/* the new key is cached: with the Secret back, no further upload */
-	atomic_store(&secret_present, true);
+	/* the new key is cached: with the Secret back, sealed under it, no further upload */
+	secret_sealed_with(NEW_KEY);
 	T_EQ_INT(creds_certificate_key(&p, &kt, key, err, sizeof err), 0);
 	T_EQ_STR(key, NEW_KEY);
 	T_EQ_INT(upload_count(), 1);
+	teardown();
+}
+
+/* Another control node uploaded the certificates again under its own key: ours no longer opens them. */
+TEST(a_cached_key_that_does_not_open_the_secret_means_a_new_upload)
+{
+	setup();
+	struct creds_paths p = {.certkey_cache = cache, .kubeadm = kubeadm, .check_secret = true};
+	char key[65], err[256];
+	write_file(cache, OLD_KEY, 0600);
+	secret_sealed_with(OTHER_KEY);
+	T_EQ_INT(creds_certificate_key(&p, &kt, key, err, sizeof err), 0);
+	T_EQ_STR(key, NEW_KEY);
+	T_EQ_INT(upload_count(), 1);
+	/* a Secret whose ca.crt is not base64: the same doubt */
+	write_file(cache, OLD_KEY, 0600);
+	snprintf(secret_body, sizeof secret_body, "{\"kind\":\"Secret\",\"data\":{\"ca.crt\":\"!!\"}}");
+	T_EQ_INT(creds_certificate_key(&p, &kt, key, err, sizeof err), 0);
+	T_EQ_STR(key, NEW_KEY);
+	T_EQ_INT(upload_count(), 2);
 	teardown();
 }
 
@@ -152,7 +201,7 @@ TEST(old_cache_means_a_new_upload_even_with_the_secret)
 	struct creds_paths p = {.certkey_cache = cache, .kubeadm = kubeadm, .check_secret = true};
 	char key[65], err[256];
 	write_file(cache, OLD_KEY, 0600);
-	atomic_store(&secret_present, true);
+	secret_sealed_with(OLD_KEY);
 	struct timeval old[2] = {{.tv_sec = time(NULL) - CERTKEY_MAX_AGE_S - 60}, {.tv_sec = time(NULL) - CERTKEY_MAX_AGE_S - 60}};
 	T_EQ_INT(utimes(cache, old), 0);
 	T_EQ_INT(creds_certificate_key(&p, &kt, key, err, sizeof err), 0);
@@ -185,6 +234,7 @@ int main(void)
 	T_RUN(cached_key_is_used_while_the_secret_exists);
 	T_RUN(no_api_means_a_new_upload);
 	T_RUN(secret_gone_means_a_new_upload_and_a_new_cached_key);
+	T_RUN(a_cached_key_that_does_not_open_the_secret_means_a_new_upload);
 	T_RUN(old_cache_means_a_new_upload_even_with_the_secret);
 	T_RUN(no_check_trusts_the_cache_and_a_failing_upload_is_an_error);
 	return T_END();

@@ -1,6 +1,7 @@
 /* libFuzzer: every JSON answer the stages read from etcd, the API server and a peer phylactery. */
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
 
 #include "etcd.h"
 #include "kjson.h"
@@ -29,5 +30,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	etcd_error_parse(b, size, &code, msg, sizeof msg);
 	etcd_health_parse(b, size, &healthy, err, sizeof err);
 	etcd_status_parse(b, size, &me, &lead, err, sizeof err);
+	unsigned char *value;
+	size_t vlen;
+	if (kjson_secret_value(b, size, "ca.crt", &value, &vlen, err, sizeof err) == 0)
+		free(value);
 	return 0;
 }
