@@ -67,18 +67,6 @@ int kube_node_delete(const struct kube_target *t, const char *name, char *err, s
 	return object_call(t, "DELETE", path, what, err, errlen);
 }
 
-int kube_secret_get(const struct kube_target *t, const char *ns, const char *name, char *err, size_t errlen)
-{
-	if (!valid_node_name(ns) || !valid_node_name(name)) {
-		snprintf(err, errlen, "'%.64s/%.64s' is not a namespace and Secret name", ns, name);
-		return -EINVAL;
-	}
-	char path[400], what[300];
-	snprintf(path, sizeof path, "/api/v1/namespaces/%s/secrets/%s", ns, name);
-	snprintf(what, sizeof what, "get secret %s/%s", ns, name);
-	return object_call(t, "GET", path, what, err, errlen);
-}
-
 int kube_secret_value(const struct kube_target *t, const char *ns, const char *name, const char *key,
 		      unsigned char **out, size_t *outlen, char *err, size_t errlen)
 {

@@ -18,10 +18,6 @@ struct kube_target {
  * (the API's Status message when it sent one). name must be a valid node name. */
 int kube_node_delete(const struct kube_target *t, const char *name, char *err, size_t errlen);
 
-/* GET /api/v1/namespaces/NS/secrets/NAME: 0 when it exists, 1 when it does not (404 NotFound), -errno
- * with err otherwise. The Secret's data is not kept. */
-int kube_secret_get(const struct kube_target *t, const char *ns, const char *name, char *err, size_t errlen);
-
 /* GET the Secret NS/NAME and return its data[key], decoded, in a malloc'd *out: 0, 1 when the Secret
  * or the key does not exist, -errno with err otherwise. */
 int kube_secret_value(const struct kube_target *t, const char *ns, const char *name, const char *key,
