@@ -133,6 +133,20 @@ bool valid_hex(const char *s, size_t len)
 	return true;
 }
 
+static int hex_digit(char c)
+{
+	return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+}
+
+bool valid_hex_decode(const char *s, unsigned char *out, size_t n)
+{
+	if (!valid_hex(s, 2 * n))
+		return false;
+	for (size_t i = 0; i < n; i++)
+		out[i] = (unsigned char)(hex_digit(s[2 * i]) << 4 | hex_digit(s[2 * i + 1]));
+	return true;
+}
+
 bool valid_uuid(const char *s)
 {
 	static const int groups[] = {8, 4, 4, 4, 12};

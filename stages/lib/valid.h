@@ -14,6 +14,8 @@ bool valid_semver(const char *s);                     /* MAJOR.MINOR.PATCH, digi
 bool valid_cidr4(const char *s);                      /* a.b.c.d/n, host bits zero */
 bool valid_abs_path(const char *s, size_t cap);       /* starts with '/', no "..", printable, < cap */
 bool valid_hex(const char *s, size_t len);            /* exactly len lowercase hex digits */
+/* s is exactly 2 * n lowercase hex digits: decodes them into out[0..n-1]; false (out undefined) if not. */
+bool valid_hex_decode(const char *s, unsigned char *out, size_t n);
 bool valid_uuid(const char *s);                       /* 8-4-4-4-12 lowercase hex (boot_id) */
 /* A decimal unsigned number in [min, max]. */
 bool valid_uint(const char *s, unsigned long long min, unsigned long long max, unsigned long long *out);

@@ -75,14 +75,8 @@ static int run_last_line(char *const argv[], char *out, size_t cap, char *err, s
 static bool key_opens(const char *hexkey, const unsigned char *blob, size_t len)
 {
 	unsigned char key[32];
-	if (len < 12 + 16 || len > (1u << 20))
+	if (len < 12 + 16 || len > (1u << 20) || !valid_hex_decode(hexkey, key, sizeof key))
 		return false;
-	for (int i = 0; i < 32; i++) {
-		unsigned v;
-		if (sscanf(hexkey + 2 * i, "%2x", &v) != 1)
-			return false;
-		key[i] = (unsigned char)v;
-	}
 	size_t clen = len - 12 - 16;
 	unsigned char *plain = malloc(clen + 1);
 	EVP_CIPHER_CTX *ctx = EVP_CIPHER_CTX_new();
