@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "creds.h"
+#include "valid.h"
 
 #define OLD_KEY "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
 #define NEW_KEY "fedcba9876543210fedcba9876543210fedcba9876543210fedcba9876543210"
@@ -63,11 +64,7 @@ static void secret_sealed_with(const char *hexkey)
 {
 	static const char plain[] = "-----BEGIN CERTIFICATE-----\nnot a real one\n-----END CERTIFICATE-----\n";
 	unsigned char key[32], blob[12 + sizeof plain + 16], b64[sizeof blob * 2];
-	for (int i = 0; i < 32; i++) {
-		unsigned v;
-		T_ASSERT(sscanf(hexkey + 2 * i, "%2x", &v) == 1);
-		key[i] = (unsigned char)v;
-	}
+	T_ASSERT(valid_hex_decode(hexkey, key, sizeof key));
 	T_ASSERT(RAND_bytes(blob, 12) == 1);
 	EVP_CIPHER_CTX *ctx = EVP_CIPHER_CTX_new();
 	int n = 0, m = 0;
@@ -83,7 +80,10 @@ static void secret_sealed_with(const char *hexkey)
 	atomic_store(&secret_present, true);
 }
 
-static void setup(void)
+/* A fresh directory, a kubeadm that uploads under NEW_KEY, a fake API without the Secret, and
+ * cached_key in the cache; *p: the paths creds_certificate_key is given, with the Secret check on.
+ * (T_ASSERT returns from a void function: hence the out parameter.) */
+static void setup(const char *cached_key, struct creds_paths *p)
 {
 	snprintf(dir, sizeof dir, "/tmp/ekt-creds-XXXXXX");
 	T_ASSERT(mkdtemp(dir) != NULL);
@@ -100,6 +100,8 @@ static void setup(void)
 	T_ASSERT(api != NULL);
 	memset(&kt, 0, sizeof kt);
 	snprintf(kt.base, sizeof kt.base, "http://127.0.0.1:%u", MHD_get_daemon_info(api, MHD_DAEMON_INFO_BIND_PORT)->port);
+	write_file(cache, cached_key, 0600);
+	*p = (struct creds_paths){.certkey_cache = cache, .kubeadm = kubeadm, .check_secret = true};
 }
 
 static int upload_count(void)
@@ -125,10 +127,9 @@ static void teardown(void)
 
 TEST(cached_key_is_used_while_the_secret_exists)
 {
-	setup();
-	struct creds_paths p = {.certkey_cache = cache, .kubeadm = kubeadm, .check_secret = true};
+	struct creds_paths p;
+	setup(OLD_KEY, &p);
 	char key[65], err[256];
-	write_file(cache, OLD_KEY, 0600);
 	secret_sealed_with(OLD_KEY);
 	T_EQ_INT(creds_certificate_key(&p, &kt, key, err, sizeof err), 0);
 	T_EQ_STR(key, OLD_KEY);
@@ -139,10 +140,9 @@ TEST(cached_key_is_used_while_the_secret_exists)
 
 TEST(no_api_means_a_new_upload)
 {
-	setup();
-	struct creds_paths p = {.certkey_cache = cache, .kubeadm = kubeadm, .check_secret = true};
+	struct creds_paths p;
+	setup(OLD_KEY, &p);
 	char key[65], err[256];
-	write_file(cache, OLD_KEY, 0600);
 	secret_sealed_with(OLD_KEY);
 	/* no credentials for the API (admin.conf unreadable): the Secret cannot be checked */
 	T_EQ_INT(creds_certificate_key(&p, NULL, key, err, sizeof err), 0);
@@ -159,10 +159,9 @@ TEST(no_api_means_a_new_upload)
 
 TEST(secret_gone_means_a_new_upload_and_a_new_cached_key)
 {
-	setup();
-	struct creds_paths p = {.certkey_cache = cache, .kubeadm = kubeadm, .check_secret = true};
+	struct creds_paths p;
+	setup(OLD_KEY, &p);
 	char key[65], err[256];
-	write_file(cache, OLD_KEY, 0600);
 	/* no Secret: it expired or was deleted */
 	T_EQ_INT(creds_certificate_key(&p, &kt, key, err, sizeof err), 0);
 	T_EQ_STR(key, NEW_KEY);
@@ -178,10 +177,9 @@ TEST(secret_gone_means_a_new_upload_and_a_new_cached_key)
 /* Another control node uploaded the certificates again under its own key: ours no longer opens them. */
 TEST(a_cached_key_that_does_not_open_the_secret_means_a_new_upload)
 {
-	setup();
-	struct creds_paths p = {.certkey_cache = cache, .kubeadm = kubeadm, .check_secret = true};
+	struct creds_paths p;
+	setup(OLD_KEY, &p);
 	char key[65], err[256];
-	write_file(cache, OLD_KEY, 0600);
 	secret_sealed_with(OTHER_KEY);
 	T_EQ_INT(creds_certificate_key(&p, &kt, key, err, sizeof err), 0);
 	T_EQ_STR(key, NEW_KEY);
@@ -197,10 +195,9 @@ TEST(a_cached_key_that_does_not_open_the_secret_means_a_new_upload)
 
 TEST(old_cache_means_a_new_upload_even_with_the_secret)
 {
-	setup();
-	struct creds_paths p = {.certkey_cache = cache, .kubeadm = kubeadm, .check_secret = true};
+	struct creds_paths p;
+	setup(OLD_KEY, &p);
 	char key[65], err[256];
-	write_file(cache, OLD_KEY, 0600);
 	secret_sealed_with(OLD_KEY);
 	struct timeval old[2] = {{.tv_sec = time(NULL) - CERTKEY_MAX_AGE_S - 60}, {.tv_sec = time(NULL) - CERTKEY_MAX_AGE_S - 60}};
 	T_EQ_INT(utimes(cache, old), 0);
@@ -212,10 +209,10 @@ TEST(old_cache_means_a_new_upload_even_with_the_secret)
 
 TEST(no_check_trusts_the_cache_and_a_failing_upload_is_an_error)
 {
-	setup();
-	struct creds_paths p = {.certkey_cache = cache, .kubeadm = kubeadm};
+	struct creds_paths p;
+	setup(OLD_KEY, &p);
+	p.check_secret = false;
 	char key[65], err[256];
-	write_file(cache, OLD_KEY, 0600);
 	T_EQ_INT(creds_certificate_key(&p, &kt, key, err, sizeof err), 0);
 	T_EQ_STR(key, OLD_KEY);
 	T_EQ_INT(upload_count(), 0);
