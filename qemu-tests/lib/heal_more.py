@@ -13,9 +13,12 @@ those of lib/heal.py, whose helpers they use. What each subtest asserts:
   "join credentials handed out" after the expiry.
 - rolling-reboot: every control node rebooted in turn, each rejoining (as in rejoin-control)
   before the next; meanwhile a thread asks the API through the VIP for /healthz from the operator
-  address without pause (curl --max-time 2 each): the longest run of non-200 answers (from the
+  address (curl --max-time 2 each, every 0.5 s): the longest run of non-200 answers (from the
   first failing request's start to the next 200) stays within the failover limit. The gaps go
-  into the timeline (rolling_reboot_gaps).
+  into the timeline (rolling_reboot_gaps). When rejoin-control, rejoin-control-fast and
+  rejoin-expired run too, their three reboots (a different control node each, in turn) are the
+  rolling reboot, watched from the first to the last (six reboots cost make check too much time
+  under TCG); it then also fails if any of the three did not rejoin.
 - share-lost: the NFS server on the manager stops (rpc.nfsd 0, exports withdrawn) for
   SHARE_DOWN_S and starts again (its NFSv4 state is lost: a server reboot for the clients): the
   API through the VIP answers 200 to every request during the outage and after; every node reads
@@ -40,6 +43,7 @@ from cluster import node_info
 SHARE_DOWN_S = 20            # the NFS outage, paced by the API requests made during it
 SHARE_RECOVER_S = 240        # NFSv4 reclaim after a server restart (grace 10 s) under TCG
 RESET_EXIT_S = 300           # every node rebooted after ekcluster-reset (workers poll every 5 s)
+POLL_EVERY_S = 0.5           # the rolling reboot's requests through the VIP (the limit is 20 s)
 NFSD_START = "rpc.nfsd -p 2049 -N 3 --no-udp --grace-time 10 --lease-time 10 4"  # as the manager's init
 
 
@@ -113,52 +117,88 @@ def _gaps(polls):
     return out
 
 
-def rolling_reboot(t, net, op, vms, controls, limit, timeline):
-    """Every control node rebooted in turn while a thread polls /healthz through the VIP."""
-    url = "https://%s:%d/healthz" % (fm.VIP, fm.API_PORT)
-    polls, stop = [], threading.Event()
+class VipWatch:
+    """A thread asking the API through the VIP for /healthz from the operator address while control
+    nodes reboot (curl --max-time 2 each, a new one every POLL_EVERY_S at most: without a pace the
+    curls would take CPU from the VMs for the whole of three reboots); mark(node) notes when a
+    node's reboot began, so that each gap is put down to the node rebooting then."""
 
-    def poll():
-        while not stop.is_set():
+    def __init__(self, op):
+        self.op, self.polls, self.during = op, [], []
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._poll, daemon=True)
+        self.t_start = time.monotonic()
+
+    def _poll(self):
+        url = "https://%s:%d/healthz" % (fm.VIP, fm.API_PORT)
+        while not self._stop.is_set():
             t0 = time.monotonic()
             try:
-                _, out = op.curl("-k", "-o", "/dev/null", "-w", "%{http_code}", "--max-time", "2", url)
+                _, out = self.op.curl("-k", "-o", "/dev/null", "-w", "%{http_code}", "--max-time", "2", url)
                 ok = out.strip() == "200"
             except Exception:           # noqa: BLE001 - a poll that could not run is a failed one
                 ok = False
-            polls.append((t0, time.monotonic(), ok))
+            self.polls.append((t0, time.monotonic(), ok))
+            self._stop.wait(max(0.0, t0 + POLL_EVERY_S - time.monotonic()))
 
-    t_start = time.monotonic()
-    during = []                          # (host time the reboot of node began, node)
-    poller = threading.Thread(target=poll, daemon=True)
-    poller.start()
+    def start(self):
+        self.t_start = time.monotonic()
+        self._thread.start()
+        return self
+
+    def mark(self, node):
+        self.during.append((time.monotonic(), node))
+
+    def stop(self):
+        self._stop.set()
+        self._thread.join(30)
+
+    def check(self, t, vms, controls, limit, timeline):
+        """The gaps into the timeline (rolling_reboot_gaps), then: enough polls, and the longest
+        gap within limit."""
+        def node_at(when):
+            return next((n for s, n in reversed(self.during) if s <= when), None)
+        polls = list(self.polls)
+        gaps = _gaps(polls)
+        timeline["rolling_reboot_gaps"] = [
+            {"start_s": round(s - self.t_start, 2), "seconds": round(d, 2), "rebooting": node_at(s)}
+            for s, d in gaps]
+        timeline["rolling_reboot_polls"] = len(polls)
+        longest = max((d for _, d in gaps), default=0.0)
+        timeline["rolling_reboot_longest_gap_s"] = round(longest, 2)
+        for vm in vms.values():
+            if vm.running():
+                vm.note("test: rolling reboot: %d polls through the VIP, gaps %s"
+                        % (len(polls), timeline["rolling_reboot_gaps"]))
+        t.check(len(polls) >= 10 * len(controls), "only %d polls through the VIP during the rolling "
+                "reboot" % len(polls))
+        t.check(longest <= limit, "the API through the VIP was down %.1f s in a row during the rolling "
+                "reboot (limit %d s); gaps: %s" % (longest, limit, timeline["rolling_reboot_gaps"]))
+
+
+def rolling_reboot(t, net, op, vms, controls, limit, timeline):
+    """Every control node rebooted in turn (as in rejoin-control) while a VipWatch polls."""
+    watch = VipWatch(op).start()
     sub = {}
     try:
         for n in controls:
-            during.append((time.monotonic(), n))
+            watch.mark(n)
             heal.rejoin_control(t, net, op, vms, controls, n, sub)
     finally:
-        stop.set()
-        poller.join(30)
+        watch.stop()
     timeline["rolling_reboot_rejoin_seconds"] = sub.get("rejoin_seconds", {})
+    watch.check(t, vms, controls, limit, timeline)
 
-    def node_at(when):
-        return next((n for s, n in reversed(during) if s <= when), None)
-    gaps = _gaps(list(polls))
-    timeline["rolling_reboot_gaps"] = [
-        {"start_s": round(s - t_start, 2), "seconds": round(d, 2), "rebooting": node_at(s)}
-        for s, d in gaps]
-    timeline["rolling_reboot_polls"] = len(polls)
-    longest = max((d for _, d in gaps), default=0.0)
-    timeline["rolling_reboot_longest_gap_s"] = round(longest, 2)
-    for vm in vms.values():
-        if vm.running():
-            vm.note("test: rolling reboot: %d polls through the VIP, gaps %s"
-                    % (len(polls), timeline["rolling_reboot_gaps"]))
-    t.check(len(polls) >= 10 * len(controls), "only %d polls through the VIP during the rolling "
-            "reboot" % len(polls))
-    t.check(longest <= limit, "the API through the VIP was down %.1f s in a row during the rolling "
-            "reboot (limit %d s); gaps: %s" % (longest, limit, timeline["rolling_reboot_gaps"]))
+
+def rolling_reboot_watched(t, watch, vms, controls, rejoined, limit, timeline):
+    """The rolling reboot made of the three control-node subtests before it (rejoin-control,
+    rejoin-control-fast, rejoin-expired: each control node in turn, each rejoined before the next):
+    rejoined maps each rebooted node to whether its subtest passed; watch polled throughout."""
+    watch.check(t, vms, controls, limit, timeline)
+    t.check(sorted(rejoined) == sorted(controls), "the rolling reboot rebooted %s, not every control "
+            "node %s" % (sorted(rejoined), sorted(controls)))
+    failed = sorted(n for n, ok in rejoined.items() if not ok)
+    t.check(not failed, "the rolling reboot: %s did not rejoin (their subtests failed)" % failed)
 
 
 def share_lost(t, op, mgr, vms, controls):
