@@ -36,11 +36,10 @@ ALL_SUBTESTS = ["phylactery-api", "vip-failover", "rejoin-control", "rejoin-cont
                 "cold-restart", "cluster-reset", "quorum-loss"]
 
 
-# What `make check` and `qemu-tests/run` run when EKINIT_CLUSTER_SUBTESTS is unset: the faults that
-# have passed repeatedly here and cost a minute or two each. `make cluster-check` runs them all
-# (EKINIT_CLUSTER_SUBTESTS=all); the others join this list once they pass reliably.
-CHECK_SUBTESTS = ["phylactery-api", "vip-failover", "rejoin-control", "rejoin-control-fast",
-                  "rejoin-worker", "keepalived-crash", "share-lost"]
+# What `make check` and `qemu-tests/run` run when EKINIT_CLUSTER_SUBTESTS is unset: every fault
+# (the rolling reboot shares the three control rejoins' reboots, which keeps make check under its
+# 45 minutes). `make cluster-check` runs the same on its own (EKINIT_CLUSTER_SUBTESTS=all).
+CHECK_SUBTESTS = list(ALL_SUBTESTS)
 
 
 def _selected(raw):
