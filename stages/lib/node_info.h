@@ -1,4 +1,4 @@
-/* What the stages need from /etc/ekinit/node.conf (parsed in full by PID 1's init/nodeconf.c, which
+/* What the stages need from /etc/ekinit/node.conf (parsed in full by PID 1's init/boot/nodeconf.c, which
  * the stages do not link): the node's name, role, manager, and its own address and interface (the
  * first [netdev] section, the cluster network). */
 #ifndef STAGES_NODE_INFO_H

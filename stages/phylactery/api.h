@@ -13,10 +13,10 @@
  *   POST /reboot             {} : 202, then this node reboots (ekcluster-reset)
  *   GET  /metrics            no auth: Prometheus text (counters and gauges, nothing secret)
  *
- * Everything but /healthz needs "Authorization: Bearer <cluster secret>", compared in constant time;
- * a wrong or missing secret is 401 and changes nothing. Bodies over API_MAX_BODY are 413, bodies that
- * are not the JSON asked for 400; connections idle for API_TIMEOUT_S are closed. Errors are JSON:
- * {"error":"short_code","message":"what was wrong"}. */
+ * Everything but /healthz and /metrics needs "Authorization: Bearer <cluster secret>", compared in
+ * constant time; a wrong or missing secret is 401 and changes nothing. Bodies over API_MAX_BODY are
+ * 413, bodies that are not the JSON asked for 400; connections idle for API_TIMEOUT_S are closed.
+ * Errors are JSON: {"error":"short_code","message":"what was wrong"}. */
 #ifndef PHYLACTERY_API_H
 #define PHYLACTERY_API_H
 

@@ -142,6 +142,11 @@ int main(int argc, char **argv)
 		}
 		return 0;
 	}
+	/* "-" (standard output) is for --render only: the daemon rewrites its files, it would create one named "-". */
+	if ((p.haproxy_cfg && !strcmp(p.haproxy_cfg, "-")) || (p.keepalived_conf && !strcmp(p.keepalived_conf, "-"))) {
+		fprintf(stderr, "phylactery: --haproxy-cfg - and --keepalived-conf - (standard output) need --render\n");
+		return usage();
+	}
 	char listen_ip[32] = "0.0.0.0";
 	unsigned port = 0;
 	if (listen) {
