@@ -112,12 +112,13 @@ class Context:
         return net.create()
 
     def boot(self, cmdline="", memory=256, initrd=None, net=None, mac=None, label=None,
-             base_cmdline=ekvm.DEFAULT_CMDLINE, netboot_rom=None):
+             base_cmdline=ekvm.DEFAULT_CMDLINE, netboot_rom=None, qemu_args=()):
         """Start a VM. initrd: another image (default: the node image);
         net + mac: one virtio NIC on a new tap on the network's bridge;
         label: log name suffix (NAME-label.log) instead of the VM's number;
         netboot_rom: boot from the NIC with this option ROM (iPXE) instead
-        of QEMU's -kernel (cmdline and initrd then come from the network)."""
+        of QEMU's -kernel (cmdline and initrd then come from the network);
+        qemu_args: more QEMU arguments (e.g. a QMP monitor, lib/qmp.py)."""
         n = len(self.vms) + 1
         suffix = "-" + label if label else ("" if n == 1 else "-%d" % n)
         log = os.path.join(LOGS, self.name + suffix + ".log")
@@ -142,6 +143,7 @@ class Context:
                     f.write((0x3f8).to_bytes(2, "little"))
                 os.replace(sercon + ".tmp%d" % os.getpid(), sercon)
             extra += ["-fw_cfg", "name=etc/sercon-port,file=" + sercon]
+        extra += list(qemu_args)
         vm = ekvm.VM(self.name + suffix, kernel, initrd or self.image.initrd,
                      cmdline=cmdline, accel=self.accel, memory=memory, log_path=log,
                      extra_args=extra, wrap=wrap, base_cmdline=base_cmdline)

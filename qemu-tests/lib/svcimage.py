@@ -50,7 +50,7 @@ PACKAGE_FILES = [
     # what openssh-server's postinst installs as /etc/ssh/sshd_config
     ("openssh-server", "usr/share/openssh/sshd_config", "/etc/ssh/sshd_config"),
 ]
-TEST_UNITS = ["after-all.service"]
+TEST_UNITS = ["after-all.service", "before-network.service", "after-online.service"]
 OCI_TAR = "/root/busybox-oci.tar"
 OCI_NAME = "docker.io/ektest/busybox:test"
 HOST_KEY = "ssh_host_ed25519_key"

@@ -1,19 +1,30 @@
-"""Debian's own units for containerd (+runc), haproxy, keepalived and openssh-server start under ekinit (sd_notify), ctr runs a container from an OCI tarball, haproxy listens, keepalived holds the VIP, sshd answers; poweroff stops them in reverse order.
+"""Debian's own units for containerd (+runc), haproxy, keepalived and openssh-server start under ekinit (sd_notify), ctr runs a container from an OCI tarball, haproxy listens, keepalived holds the VIP, sshd answers; with the NIC's carrier held down from the host, a unit not ordered after the network starts while the network step still waits for carrier and one ordered after network-online.target only once the step has ended (console, boot.json, ekctl status and ekctl analyze agree); poweroff stops them in reverse order.
 
 One node VM (1024 MB, control1's overlay, net0 on a bridge in a test namespace, no NFS share)
 whose image adds the packages' binaries, libraries (from the dependency closure) and unit files,
-enabled by links in multi-user.target.wants/, plus fixtures/services/ (test configuration and
-after-all.service, ordered after the four daemons) and an OCI image tarball built offline by
-lib/svcimage.py."""
+enabled by links in multi-user.target.wants/, plus fixtures/services/ (test configuration,
+after-all.service, ordered after the four daemons, and the test-only before-network.service and
+after-online.service) and an OCI image tarball built offline by lib/svcimage.py.
+
+The network/services overlap without a race: QEMU starts paused (-S) with a QMP monitor
+(lib/qmp.py), the NIC's link is set down, then the CPUs run. ekinit's network step (in a child)
+waits for carrier, up to 10 s; the services start at boot complete meanwhile. The scenario waits
+for before-network.service's console line, checks that the network step has not ended then, and
+only then gives the carrier back (set_link up), a few guest seconds after the step began waiting.
+A host-side tap or bridge port going down would not do: QEMU's tap backend does not pass the
+host link's state on to the guest's virtio NIC. Debian's ssh and containerd units are ordered
+after network.target, haproxy and keepalived after network-online.target, so they wait for the
+step too; the carrier is back long before keepalived's VIP or haproxy are checked."""
 
 import json
 import os
 import re
 import time
 
-from checks import BOOT_COMPLETE
+from checks import BOOT_COMPLETE, step_re
 from cluster import node_image, node_info
 from netchecks import wait_network
+import qmp
 import svcimage
 
 COST = 45                   # host seconds under TCG (the runner starts long scenarios first)
@@ -27,6 +38,12 @@ FSTAB = ("rootfs / tmpfs defaults 0 0\n"
          "proc /proc proc defaults 0 0\n"
          "sysfs /sys sysfs defaults 0 0\n")
 READY_TIMEOUT = 240          # host seconds: TCG, containerd's first start loads every plugin
+# The network/services overlap: two test units (fixtures/services/), one not ordered after the
+# network, one ordered after network-online.target.
+EARLY = "before-network.service"
+ONLINE = "after-online.service"
+NETDEV = "n0"                # the -netdev id harness.py gives the VM's NIC (QMP set_link)
+CARRIER_TIMEOUT_S = 10       # init/boot/network.c network_carrier_timeout_ms: the hold must end sooner
 
 
 def until(t, what, fn, timeout):
@@ -66,6 +83,84 @@ def services_of(vm):
     return {s.get("name"): s for s in svcs}
 
 
+def unit_line(unit):
+    """ekinit's console line for a unit that started (ready), finished (a oneshot) or failed."""
+    return r"ekinit: (started |finished |error: )%s\b" % re.escape(unit)
+
+
+def hold_network(t, vm, mon):
+    """The VM started paused with its NIC's link down (set through QMP before the first guest
+    instruction), so the network step, which waits for carrier (init/boot/network.c), cannot end
+    until we say so. The services start at boot complete, while the network step runs in its
+    child: wait for EARLY's console line, check that the network step has not ended then (no
+    step line; the carrier cannot have come) and that ONLINE has not started, then give the
+    carrier back. Event-driven, no sleep: the hold ends on EARLY's line, a few guest seconds at
+    most after the step began waiting, well inside its 10 s carrier timeout (should that ever
+    expire first, the network line says 'no carrier' and the check below says so)."""
+    m = vm.expect(unit_line(EARLY), READY_TIMEOUT)
+    at = vm.elapsed()
+    t.check(m.group(1) != "error: ", "%s failed: %s" % (EARLY, m.group(0)))
+    net = vm.seen(step_re("network"))
+    t.check(not net, "the network step had ended (%s) before %s started, though the NIC had "
+            "no carrier: did the %d s carrier timeout expire first?"
+            % (net[0].group(0) if net else "", EARLY, CARRIER_TIMEOUT_S))
+    t.check(not vm.seen(unit_line(ONLINE)),
+            "%s started while the network step ran (carrier held down)" % ONLINE)
+    mon.set_link(NETDEV, True)
+    vm.note("%s started %.1f s after QEMU start with the network step still waiting for "
+            "carrier; carrier given back %.1f s after that line" % (EARLY, at, vm.elapsed() - at))
+
+
+def check_overlap(t, vm):
+    """The same overlap from PID 1's own clock (CLOCK_BOOTTIME through ek_sys.now_ms for both
+    the timeline's events and the services' start_ms/ready_ms): in boot.json and `ekctl status
+    --json`, EARLY started before the network step ended and ONLINE at or after it; `ekctl
+    analyze --json` shows the same (boot_steps: network in a child, its end; blame: the two
+    units). 1 ms of slack for rounding."""
+    vm.wait_seen(unit_line(ONLINE), 60)
+    t.check(vm.line_index(unit_line(ONLINE)) > vm.line_index(step_re("network")),
+            "%s's console line came before the network step's" % ONLINE)
+    out = vm.run("cat /run/ekinit/boot.json", 30)
+    try:
+        boot = json.loads(out)
+    except ValueError as e:
+        raise AssertionError("boot.json is not JSON (%s): %r" % (e, out[:300]))
+    net = next((e for e in boot.get("events") or [] if e.get("step") == "network"), None)
+    t.check(net and net.get("result") == "ok", "boot.json's network event: %s" % net)
+    net_start, net_end = net["start_ms"], net["start_ms"] + net["duration_ms"]
+    svcs = services_of(vm)
+    early, online = svcs.get(EARLY) or {}, svcs.get(ONLINE) or {}
+    for name, s in ((EARLY, early), (ONLINE, online)):
+        t.check(s.get("state") == "exited" and s.get("start_ms"),
+                "%s is %s (%s), start_ms %s" % (name, s.get("state"), s.get("why"), s.get("start_ms")))
+    t.check(net_start < early["start_ms"] < net_end,
+            "%s started at %.3f ms, not while the network step ran (%.3f -> %.3f ms, boot.json)"
+            % (EARLY, early["start_ms"], net_start, net_end))
+    t.check(online["start_ms"] >= net_end - 1,
+            "%s (After=network-online.target) started at %.3f ms, before the network step "
+            "ended at %.3f ms (boot.json)" % (ONLINE, online["start_ms"], net_end))
+    out = vm.run("ekctl analyze --json", 30)
+    try:
+        an = json.loads(out)
+    except ValueError as e:
+        raise AssertionError("`ekctl analyze --json` is not JSON (%s): %r" % (e, out[:300]))
+    step = next((s for s in an.get("boot_steps") or [] if s.get("step") == "network"), {})
+    blame = {b.get("name"): b for b in an.get("blame") or []}
+    t.check(step.get("in_child") is True and abs(step.get("end_ms", -1) - net_end) <= 1,
+            "ekctl analyze: network step %s, boot.json says it ended at %.3f ms" % (step, net_end))
+    a_early, a_online = blame.get(EARLY) or {}, blame.get(ONLINE) or {}
+    t.check(a_early.get("start_ms", net_end) < step["end_ms"] <= a_online.get("start_ms", -2) + 1,
+            "ekctl analyze: %s at %s, network ends at %.3f, %s at %s"
+            % (EARLY, a_early.get("start_ms"), step["end_ms"], ONLINE, a_online.get("start_ms")))
+    vm.note("network step %.0f -> %.0f ms; %s started at %.0f ms (during it), %s at %.0f ms"
+            % (net_start, net_end, EARLY, early["start_ms"], ONLINE, online["start_ms"]))
+    # For the record, not checked: Debian's containerd and ssh units are After=network.target,
+    # which ekinit reaches when the network step ends (init/main.c), so they start after it.
+    vm.note("for the record: " + ", ".join(
+        "%s started at %.0f ms" % (n, (svcs.get(n) or {}).get("start_ms") or 0)
+        for n in ("containerd.service", "ssh.service")))
+
+
 def run(t):
     problems = []            # checks that do not stop the scenario; reported together at the end
 
@@ -82,12 +177,23 @@ def run(t):
                       extra_files={"/etc/fstab": FSTAB}, scope=t.name)
     initrd, size, note = svcimage.services_image(base)
     build_s = time.monotonic() - t0
-    vm = t.boot("ekinit.shell=1", memory=1024, initrd=initrd, net=net, mac=mac, label=NODE)
-    vm.note("image %s: %.1f MB uncompressed, built in %.1f s; %s"
-            % (os.path.basename(initrd), size / 1e6, build_s, note))
+    # QEMU starts paused (-S) with a QMP monitor: the NIC's link goes down before the guest runs
+    mon = qmp.QMP()
+    try:
+        vm = t.boot("ekinit.shell=1", memory=1024, initrd=initrd, net=net, mac=mac, label=NODE,
+                    qemu_args=mon.args(paused=True))
+        vm.note("image %s: %.1f MB uncompressed, built in %.1f s; %s"
+                % (os.path.basename(initrd), size / 1e6, build_s, note))
+        mon.connect(30)
+        mon.set_link(NETDEV, False)
+        mon.command("cont")
+        hold_network(t, vm, mon)
+    finally:
+        mon.close()
 
     wait_network(t, vm, ip, timeout=READY_TIMEOUT)
-    vm.wait_seen(BOOT_COMPLETE, READY_TIMEOUT)  # may come before the network line
+    vm.wait_seen(BOOT_COMPLETE, READY_TIMEOUT)  # came before EARLY's line, so before the network's
+    check_overlap(t, vm)
 
     # containerd, haproxy and sshd ready: their readiness is sd_notify READY=1
     wait_started(t, vm, SD_NOTIFY, READY_TIMEOUT)
