@@ -1,6 +1,7 @@
 #include "cmdline.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 static void problem(struct ek_cmdline *c, const char *fmt, const char *a, const char *b)
@@ -62,6 +63,13 @@ static void option(struct ek_cmdline *c, char *word)
 			c->rootmove_bind = false;
 		else
 			problem(c, "%s=%s: expected copy or bind", word, val ? val : "");
+	} else if (!strcmp(word, "ekinit.carrier_timeout")) {
+		char *end = NULL;
+		unsigned long s = val && *val >= '0' && *val <= '9' ? strtoul(val, &end, 10) : 0;
+		if (!end || *end || s < 1 || s > 600)
+			problem(c, "%s=%s: expected seconds, 1 to 600", word, val ? val : "");
+		else
+			c->carrier_timeout_s = (unsigned)s;
 	} else if (!strcmp(word, "ekinit.role")) {
 		if (val && strcmp(val, "control") && strcmp(val, "worker"))
 			problem(c, "%s=%s: expected control or worker", word, val);

@@ -15,6 +15,8 @@ struct ek_cmdline {
 	char role[16];       /* ekinit.role=control|worker: overrides the node config */
 	char rootsize[32];   /* ekinit.rootsize=SIZE: tmpfs size= for the root (e.g. 80%, 2g) */
 	bool rootmove_bind;  /* ekinit.rootmove=bind: bind-mount the initramfs as / instead of copying */
+	unsigned carrier_timeout_s; /* ekinit.carrier_timeout=SECONDS (1-600): the network step's wait
+				     * for carrier; 0: the default (network.c) */
 	int nproblems;
 	char problems[EK_CMDLINE_PROBLEMS_MAX][128];
 };

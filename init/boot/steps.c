@@ -240,6 +240,8 @@ enum ek_result step_network_prepare(struct boot_state *b, char *detail, size_t c
 enum ek_result step_network(struct boot_state *b, char *detail, size_t cap)
 {
 	/* step_network_prepare has read node.conf (the step ends there without one). */
+	if (b->cmd.carrier_timeout_s)
+		network_carrier_timeout_ms = b->cmd.carrier_timeout_s * 1000.0;
 	return network_up(&b->node, "/etc", detail, cap);
 }
 

@@ -62,6 +62,19 @@ TEST(test_rootmove_copy_or_bind)
 	T_EQ_STR(c.problems[0], "ekinit.rootmove=zero: expected copy or bind");
 }
 
+TEST(test_carrier_timeout_seconds)
+{
+	cmdline_parse("ekinit.carrier_timeout=45", &c);
+	T_EQ_INT(c.carrier_timeout_s, 45);
+	T_EQ_INT(c.nproblems, 0);
+	cmdline_parse("ekinit.carrier_timeout=0 ekinit.carrier_timeout=601 ekinit.carrier_timeout=5s "
+		      "ekinit.carrier_timeout=-1 ekinit.carrier_timeout", &c);
+	T_EQ_INT(c.carrier_timeout_s, 0); /* the default stays */
+	T_EQ_INT(c.nproblems, 5);
+	T_EQ_STR(c.problems[2], "ekinit.carrier_timeout=5s: expected seconds, 1 to 600");
+	T_EQ_STR(c.problems[4], "ekinit.carrier_timeout=: expected seconds, 1 to 600");
+}
+
 TEST(test_bad_values_are_problems)
 {
 	cmdline_parse("ekinit.role=bogus ekinit.break= ekinit.rootsize ekinit.foo=1 ekinit.debug=2", &c);
@@ -145,6 +158,7 @@ int main(void)
 	T_RUN(test_problems_are_capped);
 	T_RUN(test_quotes_group_words);
 	T_RUN(test_rootmove_copy_or_bind);
+	T_RUN(test_carrier_timeout_seconds);
 	T_RUN(test_long_words);
 	T_RUN(test_long_word_problem_says_why);
 	return T_END();
