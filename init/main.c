@@ -26,8 +26,11 @@
  * nvme, ahci) and its file system (ext4, xfs) are modules here, and without udev only the modules
  * step loads a driver; sysctl waits for modules right after it anyway. network runs
  * in a child too (carrier waits): the services start once the steps in PID 1 are done, while the
- * network may still come up (units ordered after network.target or network-online.target wait
- * for it); remote-fs needs the network and goes on in a child of its own. */
+ * network may still come up. As under systemd, network.target means the network is being set up
+ * (reached when the step starts: Debian's sshd and containerd, ordered after it, bind wildcard
+ * addresses and start beside the step) and network-online.target that it is up (when the step
+ * ends: kubelet, ek-join, haproxy, keepalived wait for it); remote-fs needs the network and goes
+ * on in a child of its own. */
 static const struct step steps[] = {
 	{"cmdline", step_cmdline},
 	{"root-move", step_root_move},
@@ -38,7 +41,7 @@ static const struct step steps[] = {
 	{"loopback", step_loopback},
 	{"tmpfiles", step_tmpfiles},
 	{"network", step_network, .prepare = step_network_prepare, .in_child = true, .after = "modules",
-	 .reaches = {"network.target", "network-online.target"}},
+	 .reaches_at_start = {"network.target"}, .reaches = {"network-online.target"}},
 	{"fstab", step_fstab, .after = "modules"},
 	{"sysctl", step_sysctl, .after = "modules"},
 	{"remote-fs", step_remote_fs, step_remote_fs_done, .after = "network", .reaches = {"remote-fs.target"}},

@@ -55,11 +55,14 @@ void boot_setup(struct ekinit *ek, char **argv, const struct step *steps, size_t
 	if (ek->epfd < 0 || epoll_ctl(ek->epfd, EPOLL_CTL_ADD, ek->sigfd, &sev) < 0)
 		ek_fatal("cannot set up the event loop");
 	svcmgr_init(&ek->svc, ek->epfd);
-	/* The targets of the steps: awaited until their step ends, whenever a unit loads them. */
+	/* The targets of the steps: awaited until their step starts or ends, whenever a unit loads them. */
 	for (size_t i = 0; i < nsteps; i++)
-		for (size_t k = 0; k < EK_STEP_TARGETS_MAX && steps[i].reaches[k]; k++)
-			if (svcmgr_target_await(&ek->svc, steps[i].reaches[k]) < 0)
+		for (size_t k = 0; k < EK_STEP_TARGETS_MAX; k++) {
+			const char *at_end = steps[i].reaches[k], *at_start = steps[i].reaches_at_start[k];
+			if ((at_end && svcmgr_target_await(&ek->svc, at_end) < 0) ||
+			    (at_start && svcmgr_target_await(&ek->svc, at_start) < 0))
 				ek_fatal("too many step targets");
+		}
 
 	const char *tl = getenv(ENV_TIMELINE);
 	if (tl) {
@@ -96,14 +99,21 @@ static void reexec(struct ekinit *ek)
 	unsetenv(ENV_WARNINGS);
 }
 
+static void reach(struct ekinit *ek, const char *const *targets)
+{
+	for (size_t k = 0; k < EK_STEP_TARGETS_MAX && targets[k]; k++)
+		svcmgr_target_reached(&ek->svc, targets[k]);
+}
+
 /* The step's targets are reached, whatever its result: a failed step has had its say in the
- * timeline, and the units ordered after it start and tell their own story. */
+ * timeline, and the units ordered after it start and tell their own story. (Its at-start targets
+ * too: a step ended before the re-exec after the root move never started in this process.) */
 static void step_ended(struct ekinit *ek, size_t i)
 {
 	const struct step *st = &ek->steps[i];
 	ek->run[i].state = STEP_ENDED;
-	for (size_t k = 0; k < EK_STEP_TARGETS_MAX && st->reaches[k]; k++)
-		svcmgr_target_reached(&ek->svc, st->reaches[k]);
+	reach(ek, st->reaches_at_start);
+	reach(ek, st->reaches);
 }
 
 /* Whether the timeline carried across the re-exec has the step already. */
@@ -139,6 +149,7 @@ static void step_start(struct ekinit *ek, size_t i)
 	}
 	run->event = timeline_begin(st->name);
 	run->fd = -1;
+	reach(ek, st->reaches_at_start);
 	enum ek_result r = st->prepare ? st->prepare(&ek->boot, detail, sizeof detail) : EK_OK;
 	if (r == EK_OK && st->in_child) {
 		pid_t pid = step_child_start(st->run, &ek->boot, &run->fd);

@@ -1,6 +1,7 @@
 /* Runs the step table (init/main.c): sets up PID 1, then each step as a timed event, with the
  * ekinit.break= shell before the step it names, the re-exec after the root move, and the targets
- * each step reaches: awaited by the service manager from the start, reached when the step ends. */
+ * each step reaches: awaited by the service manager from the start, reached when the step starts
+ * (reaches_at_start) or ends (reaches). */
 #ifndef EK_BOOT_RUN_H
 #define EK_BOOT_RUN_H
 

@@ -22,6 +22,9 @@ struct step {
 	/* The targets this step reaches when it ends (when its child ends, for a pending step); units
 	 * ordered after them wait for the step, whenever they are loaded. */
 	const char *reaches[EK_STEP_TARGETS_MAX];
+	/* The targets it reaches when it starts (whatever its result): as systemd's network.target,
+	 * "the network is being set up", which units that only need to bind wildcard addresses wait for. */
+	const char *reaches_at_start[EK_STEP_TARGETS_MAX];
 	bool shell_after;    /* the persistent console shell may start once this step is done */
 	/* The boot is a small dependency graph, not a strict sequence: */
 	bool in_child;       /* run in a child process while PID 1 goes on with the next steps (step_child.h) */
