@@ -47,13 +47,13 @@ def draw(res, path):
     ax.set_xlim(0, ax.get_xlim()[1] * 1.12)
     ax.tick_params(axis="x", labelsize=7)
 
-    methods = [("ekinit", "ekinit"), ("tar", "tar|tar +\nswitch_root"),
+    methods = [("ekinit", "ekinit"), ("ekinit-bind", "ekinit\nbind"), ("tar", "tar|tar +\nswitch_root"),
                ("cp", "cp -a +\nswitch_root"), ("sendfile", "sendfile\n(limit)")]
     xs = range(len(methods))
     secs = [_med([r["seconds"] for r in moves if r["method"] == k]) for k, _ in methods]
     mems = [_med([r["peak_used_kb"] / 1024 for r in moves if r["method"] == k])[0]
             for k, _ in methods]
-    ax2.bar(xs, [s[0] for s in secs], color=["#1f77b4", "#8c8c8c", "#b0b0b0", "#d0d0d0"],
+    ax2.bar(xs, [s[0] for s in secs], color=["#1f77b4", "#6fa8dc", "#8c8c8c", "#b0b0b0", "#d0d0d0"],
             yerr=[[s[0] - s[1] for s in secs], [s[2] - s[0] for s in secs]], capsize=2)
     for x, s, m in zip(xs, secs, mems):
         ax2.text(x, s[0], "%.1f s\n%.0f MB" % (s[0], m), ha="center", va="bottom", fontsize=7)
