@@ -16,9 +16,10 @@ those of lib/heal.py, whose helpers they use. What each subtest asserts:
   address (curl --max-time 2 each, every 0.5 s): the longest run of non-200 answers (from the
   first failing request's start to the next 200) stays within the failover limit. The gaps go
   into the timeline (rolling_reboot_gaps). When rejoin-control, rejoin-control-fast and
-  rejoin-expired run too, their three reboots (a different control node each, in turn) are the
-  rolling reboot, watched from the first to the last (six reboots cost make check too much time
-  under TCG); it then also fails if any of the three did not rejoin.
+  rejoin-expired run too, their three reboots (a different control node each, in turn; the first
+  one's power cut is vip-failover's, checked there) are the rolling reboot, watched from the first
+  to the last (six reboots cost make check too much time under TCG); it then also fails if any of
+  the three did not rejoin.
 - share-lost: the NFS server on the manager stops (rpc.nfsd 0, exports withdrawn) for
   SHARE_DOWN_S and starts again (its NFSv4 state is lost: a server reboot for the clients): the
   API through the VIP answers 200 to every request during the outage and after; every node reads
