@@ -178,6 +178,29 @@ def keepalived_crash(t, op, vms, controls):
     t.check(out.strip() == "200", "the API through the VIP after the crash: %r" % out)
 
 
+def _quorum_diagnostics(vm, name):
+    """What the survivor's phylactery and etcd say when no report came: its unit status, where
+    its threads wait (and any child, such as an etcdctl), and what etcd answers it locally."""
+    ip = node_info(name)[1]
+    out = []
+    for what, cmd in (
+            ("ekctl status phylactery", "ekctl status phylactery"),
+            ("phylactery's threads (wchan, state) and processes",
+             "p=$(pidof phylactery); for d in /proc/$p/task/*; do echo \"$d $(cat $d/wchan) "
+             "$(cut -d' ' -f3 $d/stat)\"; done; ps"),
+            ("etcd member list", ETCD + " --command-timeout=10s member list -w json"),
+            ("etcd endpoint status", ETCD + " --command-timeout=10s endpoint status -w json"),
+            ("etcd /health", "curl -sk --max-time 10 --cacert /etc/kubernetes/pki/etcd/ca.crt "
+             "--cert /etc/kubernetes/pki/etcd/healthcheck-client.crt "
+             "--key /etc/kubernetes/pki/etcd/healthcheck-client.key https://%s:2379/health" % ip)):
+        try:
+            rc, text = vm.run_rc(cmd, 60)
+            out.append("--- %s (exit %s):\n%s" % (what, rc, text.strip()[-3000:]))
+        except Exception as e:  # noqa: BLE001 - diagnostics must not hide the failure
+            out.append("--- %s: could not run: %s" % (what, e))
+    return "\n".join(out)
+
+
 def quorum_loss(t, mgr, vms, controls):
     """Power off all control nodes but one: the survivor reports the loss with the recovery command."""
     live = [n for n in controls if vms[n].running()]
@@ -191,7 +214,10 @@ def quorum_loss(t, mgr, vms, controls):
         vms[n].note("test: powering off (quorum loss)")
         vms[n].kill()
     vm = vms[survivor]
-    m = vm.wait_seen(r"etcd quorum lost: .*recovery: (.+)", 300)
+    try:
+        m = vm.wait_seen(r"etcd quorum lost: .*recovery: (.+)", 300)
+    except AssertionError as e:
+        raise AssertionError("%s\n%s" % (e, _quorum_diagnostics(vm, survivor)))
     t.check("--force-new-cluster" in m.group(1) and "ekcluster-reset" in m.group(1),
             "recovery commands on the console: %s" % m.group(1))
     out = vm.run("ekctl status phylactery")

@@ -56,6 +56,7 @@ struct phyl {
 	char reset_epoch[80];   /* the share's reset-epoch when we started */
 	/* housekeeping's own state (main loop only) */
 	long long quorum_lost_since;  /* when quorum first looked lost (0: it does not) */
+	bool etcd_unseen_said;        /* "cannot see etcd's members" was logged, not yet taken back */
 	bool quorum_restore_flag_set; /* on_quorum_loss = restore: --force-new-cluster is in the manifest */
 	long long last_snapshot_try;  /* time of the last snapshot attempt */
 

@@ -28,6 +28,12 @@ static void look_at_etcd(struct phyl *p, const struct etcd_client *ec)
 			v.healthy[i] = etcd_member_healthy(ec, &v.m[i]);
 		v.q = etcd_quorum_of(v.m, v.healthy, v.n);
 	}
+	/* Said once each way: without etcd's members quorum cannot be judged, and silence would hide it. */
+	if (!v.known && !p->etcd_unseen_said)
+		phyl_action(p, "etcd: cannot list its members (%s); quorum is not judged until it answers", v.error);
+	else if (v.known && p->etcd_unseen_said)
+		phyl_action(p, "etcd: its %d members are listed again", v.n);
+	p->etcd_unseen_said = !v.known;
 	pthread_mutex_lock(&p->mu);
 	p->etcd = v;
 	p->metrics.etcd_known = v.known;
@@ -116,7 +122,11 @@ static void quorum_step(struct phyl *p, const struct etcd_view *v)
 	bool lost = judge && v->q.voting >= 2 && !v->q.ok;
 	time_t now = time(NULL);
 	bool was = p->quorum_lost_since && now - p->quorum_lost_since >= QUORUM_LOST_GRACE_S;
+	bool began = lost && !p->quorum_lost_since;
 	bool sustained = quorum_loss_sustained(&p->quorum_lost_since, lost, now);
+	if (began) /* a member added and not yet started looks the same for a moment: the grace says which */
+		phyl_action(p, "etcd: %d of %d voting members healthy, %d needed; reported as lost if it lasts %d s",
+			    v->q.healthy_voting, v->q.voting, v->q.needed, QUORUM_LOST_GRACE_S);
 	if (sustained && !was) {
 		struct quorum_self s = {.name = p->me.name, .ip = p->me.ip, .boot_id = p->me.boot_id, .share = p->share,
 					.now = now, .restore = p->conf.on_quorum_loss == QUORUM_RESTORE};
