@@ -38,6 +38,7 @@ import struct
 import subprocess
 import sys
 import tempfile
+import threading
 
 CPIO_ALIGN = 512          # each concatenated archive starts on this boundary
 XZ_MAGIC = b"\xfd7zXZ\x00"
@@ -47,6 +48,13 @@ LOADER = "/lib64/ld-linux-x86-64.so.2"
 class BuildError(Exception):
     pass
 
+
+
+def tmp_path(path):
+    """A private name beside path to write first and rename: the QEMU tier builds images in
+    several threads of one process, so the pid alone is not private (two builds unpacking one
+    package removed each other's files)."""
+    return "%s.tmp%d-%d" % (path, os.getpid(), threading.get_ident())
 
 def log(msg):
     if os.environ.get("MKINITRAMFS_QUIET") != "1":
@@ -202,7 +210,7 @@ def compress(data, method):
 def concat(output, archives, align=CPIO_ALIGN):
     """Concatenate archives (paths) into output, each starting on an
     `align`-byte boundary (the kernel drops a misaligned archive)."""
-    tmp = "%s.tmp%d" % (output, os.getpid())
+    tmp = tmp_path(output)
     with open(tmp, "wb") as out:
         pos = 0
         for a in archives:
@@ -379,7 +387,7 @@ class Image:
         buf = io.BytesIO()
         self.write(buf, mtime)
         data = compress(buf.getvalue(), compression)
-        tmp = "%s.tmp%d" % (path, os.getpid())
+        tmp = tmp_path(path)
         with open(tmp, "wb") as f:
             f.write(data)
         os.replace(tmp, path)
@@ -584,7 +592,7 @@ def unpack_deb(deb):
     root = os.path.join(cache_dir("unpacked"), stem)
     if os.path.exists(os.path.join(root, ".unpacked")):
         return root
-    tmp = "%s.tmp%d" % (root, os.getpid())
+    tmp = tmp_path(root)
     shutil.rmtree(tmp, ignore_errors=True)
     os.makedirs(tmp)
     _run(["dpkg-deb", "-x", deb, tmp])
@@ -596,8 +604,18 @@ def unpack_deb(deb):
     return root
 
 
+_pkg_locks = {}
+_pkg_locks_guard = threading.Lock()
+
+
 def package_root(pkg):
-    return unpack_deb(download_deb(pkg))
+    """pkg's unpacked root in the cache. One thread at a time per package: two image builds of
+    one QEMU tier must not download or unpack the same .deb at once (apt-get download writes the
+    final name while it downloads)."""
+    with _pkg_locks_guard:
+        lock = _pkg_locks.setdefault(pkg, threading.Lock())
+    with lock:
+        return unpack_deb(download_deb(pkg))
 
 
 def package_roots(pkgs):
@@ -681,7 +699,7 @@ class Kernel:
             log("extracting vmlinux from %s" % os.path.basename(self.vmlinuz))
             os.makedirs(os.path.dirname(out), exist_ok=True)
             data = extract_vmlinux(self.vmlinuz)
-            tmp = "%s.tmp%d" % (out, os.getpid())
+            tmp = tmp_path(out)
             with open(tmp, "wb") as f:
                 f.write(data)
             os.replace(tmp, out)

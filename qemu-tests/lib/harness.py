@@ -139,9 +139,10 @@ class Context:
             # iPXE prints only to a display that -display none does not have.
             sercon = os.path.join(os.path.dirname(self.image.initrd), "sercon-port")
             if not os.path.exists(sercon):
-                with open(sercon + ".tmp%d" % os.getpid(), "wb") as f:
+                tmp = "%s.tmp%d-%d" % (sercon, os.getpid(), threading.get_ident())
+                with open(tmp, "wb") as f:
                     f.write((0x3f8).to_bytes(2, "little"))
-                os.replace(sercon + ".tmp%d" % os.getpid(), sercon)
+                os.replace(tmp, sercon)
             extra += ["-fw_cfg", "name=etc/sercon-port,file=" + sercon]
         extra += list(qemu_args)
         vm = ekvm.VM(self.name + suffix, kernel, initrd or self.image.initrd,

@@ -55,9 +55,9 @@ def _cached(path, key, build):
             if f.read().strip() == key:
                 return False
     build(path)
-    with open(stamp + ".tmp%d" % os.getpid(), "w") as f:
+    with open(mk.tmp_path(stamp), "w") as f:
         f.write(key + "\n")
-    os.replace(stamp + ".tmp%d" % os.getpid(), stamp)
+    os.replace(mk.tmp_path(stamp), stamp)
     return True
 
 
