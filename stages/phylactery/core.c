@@ -253,6 +253,7 @@ static void add_etcd(struct phyl *p, cJSON *o)
 		cJSON_AddNumberToObject(q, "healthy_voting", v->q.healthy_voting);
 		cJSON_AddNumberToObject(q, "needed", v->q.needed);
 		cJSON_AddNumberToObject(q, "checked", (double)v->time);
+		cJSON_AddNumberToObject(q, "members_listed", (double)v->listed);
 	}
 	if (p->quorum_report[0])
 		cJSON_AddStringToObject(o, "quorum_lost", p->quorum_report);

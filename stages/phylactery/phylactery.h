@@ -33,6 +33,7 @@ struct etcd_view {
 	struct etcd_quorum q;
 	char error[200];
 	long long time;
+	long long listed; /* when m was listed: earlier than time when etcd did not answer this time */
 };
 
 struct phyl {
@@ -56,7 +57,12 @@ struct phyl {
 	char reset_epoch[80];   /* the share's reset-epoch when we started */
 	/* housekeeping's own state (main loop only) */
 	long long quorum_lost_since;  /* when quorum first looked lost (0: it does not) */
-	bool etcd_unseen_said;        /* "cannot see etcd's members" was logged, not yet taken back */
+	bool etcd_unseen_said;        /* "cannot list etcd's members" was logged, not yet taken back */
+	/* The last member list etcd gave: etcd 3.4's JSON gateway does not answer it without a leader
+	 * (etcdctl over gRPC does), and membership cannot change without quorum anyway. */
+	struct etcd_member last_m[ETCD_MEMBERS_MAX];
+	int last_n;
+	long long last_listed;
 	bool quorum_restore_flag_set; /* on_quorum_loss = restore: --force-new-cluster is in the manifest */
 	long long last_snapshot_try;  /* time of the last snapshot attempt */
 

@@ -23,17 +23,34 @@ static void look_at_etcd(struct phyl *p, const struct etcd_client *ec)
 	struct etcd_view v = {.time = time(NULL)};
 	int r = etcd_member_list(ec, v.m, ETCD_MEMBERS_MAX, &v.n, v.error, sizeof v.error);
 	if (r == 0) {
+		memcpy(p->last_m, v.m, sizeof v.m[0] * (size_t)v.n);
+		p->last_n = v.n;
+		p->last_listed = v.listed = v.time;
+	} else if (p->last_n > 0) {
+		/* A lost quorum looks like this (the gateway waits for a leader): judge on the last list. */
+		memcpy(v.m, p->last_m, sizeof v.m[0] * (size_t)p->last_n);
+		v.n = p->last_n;
+		v.listed = p->last_listed;
+		r = 0;
+	}
+	if (r == 0) {
 		v.known = true;
 		for (int i = 0; i < v.n; i++)
 			v.healthy[i] = etcd_member_healthy(ec, &v.m[i]);
 		v.q = etcd_quorum_of(v.m, v.healthy, v.n);
 	}
 	/* Said once each way: without etcd's members quorum cannot be judged, and silence would hide it. */
-	if (!v.known && !p->etcd_unseen_said)
-		phyl_action(p, "etcd: cannot list its members (%s); quorum is not judged until it answers", v.error);
-	else if (v.known && p->etcd_unseen_said)
+	bool unlisted = v.listed != v.time;
+	if (unlisted && !p->etcd_unseen_said) {
+		if (v.known)
+			phyl_action(p, "etcd: its member list does not answer (%s); judging quorum on the %d members "
+				       "listed %llds ago", v.error, v.n, v.time - v.listed);
+		else
+			phyl_action(p, "etcd: cannot list its members (%s); quorum is not judged until it answers", v.error);
+	} else if (!unlisted && p->etcd_unseen_said) {
 		phyl_action(p, "etcd: its %d members are listed again", v.n);
-	p->etcd_unseen_said = !v.known;
+	}
+	p->etcd_unseen_said = unlisted;
 	pthread_mutex_lock(&p->mu);
 	p->etcd = v;
 	p->metrics.etcd_known = v.known;
