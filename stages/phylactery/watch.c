@@ -48,7 +48,7 @@ static void look_at_etcd(struct phyl *p, const struct etcd_client *ec)
 		else
 			phyl_action(p, "etcd: cannot list its members (%s); quorum is not judged until it answers", v.error);
 	} else if (!unlisted && p->etcd_unseen_said) {
-		phyl_action(p, "etcd: its %d members are listed again", v.n);
+		phyl_action(p, "etcd: its member list answers again (%d members)", v.n);
 	}
 	p->etcd_unseen_said = unlisted;
 	pthread_mutex_lock(&p->mu);
