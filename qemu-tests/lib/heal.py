@@ -181,18 +181,21 @@ def keepalived_crash(t, op, vms, controls):
 def _quorum_diagnostics(vm, name):
     """What the survivor's phylactery and etcd say when no report came: its unit status, where
     its threads wait (and any child, such as an etcdctl), and what etcd answers it locally."""
-    ip = node_info(name)[1]
     out = []
     for what, cmd in (
             ("ekctl status phylactery", "ekctl status phylactery"),
             ("phylactery's threads (wchan, state) and processes",
              "p=$(pidof phylactery); for d in /proc/$p/task/*; do echo \"$d $(cat $d/wchan) "
              "$(cut -d' ' -f3 $d/stat)\"; done; ps"),
+            ("phylactery's main thread: kernel stack, syscall, open files",
+             "p=$(pidof phylactery); cat /proc/$p/task/$p/stack /proc/$p/task/$p/syscall; ls -l /proc/$p/fd"),
+            ("its registry heartbeat (now, then the entry)", "date +%%s; cat /share/phylactery/nodes/%s" % name),
+            ("phylactery /status", "python3.11 -c \"import urllib.request as u; s=open('/share/phylactery/secret')"
+             ".read().strip(); print(u.urlopen(u.Request('http://127.0.0.1:9180/status', headers="
+             "{'Authorization': 'Bearer ' + s}), timeout=20).read().decode())\""),
             ("etcd member list", ETCD + " --command-timeout=10s member list -w json"),
             ("etcd endpoint status", ETCD + " --command-timeout=10s endpoint status -w json"),
-            ("etcd /health", "curl -sk --max-time 10 --cacert /etc/kubernetes/pki/etcd/ca.crt "
-             "--cert /etc/kubernetes/pki/etcd/healthcheck-client.crt "
-             "--key /etc/kubernetes/pki/etcd/healthcheck-client.key https://%s:2379/health" % ip)):
+            ):
         try:
             rc, text = vm.run_rc(cmd, 60)
             out.append("--- %s (exit %s):\n%s" % (what, rc, text.strip()[-3000:]))
