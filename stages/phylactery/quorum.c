@@ -57,6 +57,15 @@ bool quorum_loss_sustained(long long *since, bool lost, long long now)
 	return now - *since >= QUORUM_LOST_GRACE_S;
 }
 
+enum quorum_action quorum_next(bool sustained, bool judge, bool lost, bool reported)
+{
+	if (sustained && !reported)
+		return QUORUM_ACT_REPORT;
+	if (judge && !lost && reported)
+		return QUORUM_ACT_WITHDRAW;
+	return QUORUM_ACT_KEEP;
+}
+
 /* The line's text without indentation and trailing blanks: is it exactly want? */
 static bool line_is(const char *l, size_t len, const char *want, size_t *indent)
 {

@@ -38,6 +38,13 @@ bool quorum_judge_is_member(const struct etcd_member *m, int n, const char *name
  * QUORUM_LOST_GRACE_S. */
 bool quorum_loss_sustained(long long *since, bool lost, long long now);
 
+enum quorum_action { QUORUM_ACT_KEEP, QUORUM_ACT_REPORT, QUORUM_ACT_WITHDRAW };
+/* After one look (sustained: quorum_loss_sustained's answer; judge: this node may judge; lost: quorum
+ * looks lost; reported: our report stands): report a sustained loss once, withdraw our report once a
+ * judge sees quorum again. (Comparing "lasted" before and after this look never reported: both said
+ * yes at the first look past the grace.) */
+enum quorum_action quorum_next(bool sustained, bool judge, bool lost, bool reported);
+
 /* The share file (key=value lines: name, ip, boot_id, time, voting, healthy, needed, healthy_members,
  * policy, recovery) and a one-line message. Lengths or -ENOSPC. */
 int quorum_report_render(const struct etcd_member *m, const bool *healthy, int n, const struct quorum_self *s,

@@ -138,13 +138,13 @@ static void quorum_step(struct phyl *p, const struct etcd_view *v)
 	bool judge = v->known && quorum_judge_is_member(v->m, v->n, p->me.name, p->me.ip);
 	bool lost = judge && v->q.voting >= 2 && !v->q.ok;
 	time_t now = time(NULL);
-	bool was = p->quorum_lost_since && now - p->quorum_lost_since >= QUORUM_LOST_GRACE_S;
 	bool began = lost && !p->quorum_lost_since;
 	bool sustained = quorum_loss_sustained(&p->quorum_lost_since, lost, now);
 	if (began) /* a member added and not yet started looks the same for a moment: the grace says which */
 		phyl_action(p, "etcd: %d of %d voting members healthy, %d needed; reported as lost if it lasts %d s",
 			    v->q.healthy_voting, v->q.voting, v->q.needed, QUORUM_LOST_GRACE_S);
-	if (sustained && !was) {
+	enum quorum_action act = quorum_next(sustained, judge, lost, p->quorum_report[0] != '\0'); /* we write it */
+	if (act == QUORUM_ACT_REPORT) {
 		struct quorum_self s = {.name = p->me.name, .ip = p->me.ip, .boot_id = p->me.boot_id, .share = p->share,
 					.now = now, .restore = p->conf.on_quorum_loss == QUORUM_RESTORE};
 		int n = quorum_report_render(v->m, v->healthy, v->n, &s, file, sizeof file, line, sizeof line);
@@ -157,7 +157,7 @@ static void quorum_step(struct phyl *p, const struct etcd_view *v)
 			p->metrics.failures++;
 			pthread_mutex_unlock(&p->mu);
 		}
-	} else if (!lost && judge && p->quorum_report[0]) {
+	} else if (act == QUORUM_ACT_WITHDRAW) {
 		set_report(p, "");
 		/* Only our own report is withdrawn: another survivor's stays until it sees quorum back. */
 		if (quorum_file_is_mine(path, p->me.boot_id))

@@ -54,6 +54,32 @@ TEST(quorum_loss_must_last_and_be_seen_by_a_member)
 	T_ASSERT(!quorum_loss_sustained(&since, true, 1200 + QUORUM_LOST_GRACE_S - 1));
 }
 
+/* The looks of a survivor every 10 s, as housekeeping makes them: one report once the grace has
+ * passed (the first version compared "lasted" before and after the same look and never reported),
+ * none again while it stands, withdrawn when quorum is back, not withdrawn by a look that cannot judge. */
+TEST(quorum_reported_once_then_withdrawn)
+{
+	long long since = 0;
+	bool reported = false;
+	int reports = 0, withdrawals = 0;
+	for (long long t = 1000; t <= 1200; t += 10) {
+		bool lost = t < 1150, judge = t != 1160;
+		bool sustained = quorum_loss_sustained(&since, judge && lost, t);
+		enum quorum_action a = quorum_next(sustained, judge, lost, reported);
+		if (a == QUORUM_ACT_REPORT) {
+			reports++, reported = true;
+			T_EQ_INT((int)t, 1000 + QUORUM_LOST_GRACE_S);
+		}
+		if (a == QUORUM_ACT_WITHDRAW) {
+			withdrawals++, reported = false;
+			T_EQ_INT((int)t, 1150);
+		}
+	}
+	T_EQ_INT(reports, 1);
+	T_EQ_INT(withdrawals, 1);
+	T_EQ_INT(quorum_next(false, false, false, true), QUORUM_ACT_KEEP); /* cannot judge: the report stays */
+}
+
 TEST(quorum_report_names_survivors_and_recovery)
 {
 	struct etcd_member m[3] = {{.id = 1, .name = "control1"}, {.id = 2, .name = "control2"}, {.id = 3, .name = "control3"}};
@@ -299,6 +325,7 @@ int main(int argc, char **argv)
 		return 1;
 	T_RUN(quorum_loss_must_last_and_be_seen_by_a_member);
 	T_RUN(quorum_report_names_survivors_and_recovery);
+	T_RUN(quorum_reported_once_then_withdrawn);
 	T_RUN(manifest_force_new_cluster_round_trip);
 	T_RUN(snapshots_verify_prune_and_refuse_torn_files);
 	T_RUN(reset_epoch_only_decimal);
