@@ -138,7 +138,7 @@ static void quorum_step(struct phyl *p, const struct etcd_view *v)
 	bool judge = v->known && quorum_judge_is_member(v->m, v->n, p->me.name, p->me.ip);
 	bool lost = judge && v->q.voting >= 2 && !v->q.ok;
 	time_t now = time(NULL);
-	bool began = lost && !p->quorum_lost_since;
+	bool began = lost && !p->quorum_lost_since, looked_lost = p->quorum_lost_since != 0;
 	bool sustained = quorum_loss_sustained(&p->quorum_lost_since, lost, now);
 	if (began) /* a member added and not yet started looks the same for a moment: the grace says which */
 		phyl_action(p, "etcd: %d of %d voting members healthy, %d needed; reported as lost if it lasts %d s",
@@ -157,6 +157,10 @@ static void quorum_step(struct phyl *p, const struct etcd_view *v)
 			p->metrics.failures++;
 			pthread_mutex_unlock(&p->mu);
 		}
+	} else if (looked_lost && judge && !lost && act != QUORUM_ACT_WITHDRAW) {
+		/* closes the "reported as lost if it lasts" line (a joiner's member started, say) */
+		phyl_action(p, "etcd: %d of %d voting members healthy again within the grace: not reported",
+			    v->q.healthy_voting, v->q.voting);
 	} else if (act == QUORUM_ACT_WITHDRAW) {
 		set_report(p, "");
 		/* Only our own report is withdrawn: another survivor's stays until it sees quorum back. */
