@@ -27,6 +27,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 BENCH = os.path.dirname(HERE)
 REPO = os.path.dirname(BENCH)
 sys.path.insert(0, os.path.join(REPO, "qemu-tests", "lib"))
+sys.path.insert(1, os.path.join(REPO, "image"))  # ekvm, mkinitramfs
 import nodeimage  # noqa: E402
 from nodeimage import mk, _cached, _hash_file, _prune, _tree_hash  # noqa: E402
 import cluster  # noqa: E402

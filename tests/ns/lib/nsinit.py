@@ -19,6 +19,7 @@ import threading
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "..", "qemu-tests", "lib"))
+sys.path.insert(1, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "..", "image"))  # linepump
 from linepump import pump_lines  # noqa: E402
 
 NSENTER_NS = ["--mount", "--pid", "--uts", "--ipc", "--net", "--root", "--wd"]
