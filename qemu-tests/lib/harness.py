@@ -139,7 +139,7 @@ class Context:
             # iPXE prints only to a display that -display none does not have.
             sercon = os.path.join(os.path.dirname(self.image.initrd), "sercon-port")
             if not os.path.exists(sercon):
-                tmp = "%s.tmp%d-%d" % (sercon, os.getpid(), threading.get_ident())
+                tmp = nodeimage.mk.tmp_path(sercon)
                 with open(tmp, "wb") as f:
                     f.write((0x3f8).to_bytes(2, "little"))
                 os.replace(tmp, sercon)

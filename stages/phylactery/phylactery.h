@@ -57,7 +57,6 @@ struct phyl {
 	char reset_epoch[80];   /* the share's reset-epoch when we started */
 	/* housekeeping's own state (main loop only) */
 	long long quorum_lost_since;  /* when quorum first looked lost (0: it does not) */
-	bool etcd_unseen_said;        /* "cannot list etcd's members" was logged, not yet taken back */
 	/* The last member list etcd gave: etcd 3.4's JSON gateway does not answer it without a leader
 	 * (etcdctl over gRPC does), and membership cannot change without quorum anyway. */
 	struct etcd_member last_m[ETCD_MEMBERS_MAX];

@@ -39,18 +39,18 @@ static void look_at_etcd(struct phyl *p, const struct etcd_client *ec)
 			v.healthy[i] = etcd_member_healthy(ec, &v.m[i]);
 		v.q = etcd_quorum_of(v.m, v.healthy, v.n);
 	}
-	/* Said once each way: without etcd's members quorum cannot be judged, and silence would hide it. */
-	bool unlisted = v.listed != v.time;
-	if (unlisted && !p->etcd_unseen_said) {
+	/* Said once each way (the previous view, written only here, tells which way it was): without
+	 * etcd's members quorum cannot be judged, and silence would hide it. */
+	bool unlisted = v.listed != v.time, was_unlisted = p->etcd.listed != p->etcd.time;
+	if (unlisted && !was_unlisted) {
 		if (v.known)
 			phyl_action(p, "etcd: its member list does not answer (%s); judging quorum on the %d members "
 				       "listed %llds ago", v.error, v.n, v.time - v.listed);
 		else
 			phyl_action(p, "etcd: cannot list its members (%s); quorum is not judged until it answers", v.error);
-	} else if (!unlisted && p->etcd_unseen_said) {
+	} else if (!unlisted && was_unlisted) {
 		phyl_action(p, "etcd: its member list answers again (%d members)", v.n);
 	}
-	p->etcd_unseen_said = unlisted;
 	pthread_mutex_lock(&p->mu);
 	p->etcd = v;
 	p->metrics.etcd_known = v.known;
