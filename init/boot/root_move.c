@@ -6,11 +6,14 @@
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/statvfs.h>
 #include <unistd.h>
+#include <linux/magic.h>
 
 #include "log.h"
 #include "mount_api.h"
+#include "proc_status.h"
 #include "sys.h"
 #include "tree_move.h"
 
@@ -101,15 +104,34 @@ enum ek_result root_move_bind(char *detail, size_t cap)
 	return EK_OK;
 }
 
+/* The space the image needs in the new tmpfs. On a tmpfs rootfs (no root= on the kernel command
+ * line) the kernel has counted it already: every tmpfs page is in /proc/meminfo's Shmem, and this
+ * early the rootfs holds nearly all of them (devtmpfs adds a few KiB), so it is a close upper bound
+ * read in one call instead of a stat of every entry (a whole extra pass over tens of thousands of
+ * files before the move). A ramfs rootfs is not in Shmem: it is walked. */
+static int image_size(uint64_t *need)
+{
+	struct statfs fs;
+	uint64_t entries;
+	if (statfs("/", &fs) == 0 && fs.f_type == TMPFS_MAGIC) {
+		long kib = proc_meminfo_kib("Shmem");
+		if (kib >= 0) {
+			*need = (uint64_t)kib << 10;
+			return 0;
+		}
+	}
+	return tree_size("/", need, &entries);
+}
+
 enum ek_result root_move(const char *size, char *detail, size_t cap)
 {
-	uint64_t need, entries;
+	uint64_t need;
 	struct statvfs vfs;
 	char opts[96], errpath[512];
 	struct tree_move_stats st;
 	int r;
 
-	if ((r = tree_size("/", &need, &entries)) < 0) {
+	if ((r = image_size(&need)) < 0) {
 		snprintf(detail, cap, "measuring /: %s; staying on the initramfs", strerror(-r));
 		return EK_FAILED;
 	}

@@ -190,6 +190,10 @@ static void build_tree(const char *src)
 	T_EQ_INT(mkfile(src, "suid", "#!/bin/sh\n", 04755, 0, 0), 0);
 	T_EQ_INT(mkfile(src, "suid-user", "#!/bin/sh\necho\n", 06755, 1234, 5678), 0);
 	T_EQ_INT(mkfile(src, "secret", "s3cr3t", 0600, 0, 0), 0);
+	/* Root-owned files are created with their final mode at once: whatever the umask. */
+	T_EQ_INT(mkfile(src, "readonly", "ro", 0444, 0, 0), 0);
+	T_EQ_INT(mkfile(src, "shared", "rw", 0666, 0, 0), 0);
+	T_EQ_INT(mkfile(src, "sticky", "st", 01644, 0, 0), 0);
 	T_EQ_INT(mkfile(src, "xattr", "with xattr", 0644, 0, 0), 0);
 	pathf(p, sizeof p, src, "xattr");
 	T_EQ_INT(setxattr(p, "trusted.test", "value123", 8, 0), 0);
@@ -254,6 +258,15 @@ static void check_tree(const char *dst)
 	T_EQ_INT(lstat_at(dst, "secret", &s), 0);
 	T_EQ_INT(s.st_mode, S_IFREG | 0600);
 	T_EQ_STR(content(dst, "secret"), "s3cr3t");
+	T_EQ_INT(lstat_at(dst, "readonly", &s), 0);
+	T_EQ_INT(s.st_mode, S_IFREG | 0444);
+	T_EQ_STR(content(dst, "readonly"), "ro");
+	T_EQ_INT(lstat_at(dst, "shared", &s), 0);
+	T_EQ_INT(s.st_mode, S_IFREG | 0666);
+	T_EQ_INT(s.st_uid, 0);
+	T_EQ_INT(s.st_gid, 0);
+	T_EQ_INT(lstat_at(dst, "sticky", &s), 0);
+	T_EQ_INT(s.st_mode, S_IFREG | 01644);
 
 	pathf(p, sizeof p, dst, "xattr");
 	memset(v, 0, sizeof v);
@@ -329,20 +342,24 @@ static void move_full_tree(struct fx *f)
 	build_tree(f->src);
 	if (t_failed_now)
 		return;
-	T_EQ_INT(tree_move(f->src, f->dst, &st, errpath, sizeof errpath), 0);
+	mode_t old = umask(027); /* a umask that would narrow 0666 and 0644: the move must not use it */
+	int r = tree_move(f->src, f->dst, &st, errpath, sizeof errpath);
+	mode_t during = umask(old);
+	T_EQ_INT(r, 0);
+	T_EQ_INT(during, 027); /* and the caller gets its umask back */
 	T_EQ_STR(errpath, "");
 	check_tree(f->dst);
 	if (t_failed_now)
 		return;
 	T_EQ_INT(tree_leftovers(f->src), 0);
 	T_EQ_INT(entries(f->src), 0);
-	/* file.txt suid suid-user secret xattr priv/inner/f and one of the h* names */
-	T_EQ_INT(st.files, 7);
+	/* file.txt suid suid-user secret readonly shared sticky xattr priv/inner/f, one of the h* names */
+	T_EQ_INT(st.files, 10);
 	T_EQ_INT(st.hardlinks, 2);
 	T_EQ_INT(st.dirs, 5); /* empty priv priv/inner sub sub/deeper */
 	T_EQ_INT(st.symlinks, 3);
 	T_EQ_INT(st.specials, 2);
-	T_EQ_INT(st.bytes, 12 + 10 + 15 + 6 + 10 + 4 + 6);
+	T_EQ_INT(st.bytes, 12 + 10 + 15 + 6 + 2 + 2 + 2 + 10 + 4 + 6);
 	T_EQ_INT(st.mountpoints, 0);
 	T_EQ_INT(st.warnings, 0);
 }
@@ -378,6 +395,39 @@ TEST(test_move_there_and_back_again)
 		T_FAIL("the destination is not empty after moving back");
 	}
 	fx_teardown(&f);
+}
+
+/* A set-gid destination hands its group to every new entry: the move must still give each file the
+ * group it had (the fast path that skips fchown for root's own files must not apply). */
+TEST(test_setgid_destination_keeps_groups)
+{
+	struct fx f;
+	struct tree_move_stats st;
+	char errpath[512];
+	struct stat s;
+	fx_setup(&f, "64m", "64m");
+	if (t_failed_now)
+		return;
+	T_EQ_INT(chown(f.dst, 0, 4321), 0);
+	T_EQ_INT(chmod(f.dst, 02775), 0);
+	T_EQ_INT(mkfile(f.src, "rootfile", "r", 0644, 0, 0), 0);
+	char p[300];
+	pathf(p, sizeof p, f.src, "d");
+	T_EQ_INT(mkdir(p, 0755), 0);
+	T_EQ_INT(mkfile(f.src, "d/inner", "i", 0600, 0, 0), 0);
+	int r = t_failed_now ? -1 : tree_move(f.src, f.dst, &st, errpath, sizeof errpath);
+	int a = lstat_at(f.dst, "rootfile", &s);
+	gid_t g1 = s.st_gid;
+	mode_t m1 = s.st_mode;
+	int b = lstat_at(f.dst, "d/inner", &s);
+	fx_teardown(&f);
+	T_EQ_INT(r, 0);
+	T_EQ_INT(a, 0);
+	T_EQ_INT(b, 0);
+	T_EQ_INT(g1, 0);
+	T_EQ_INT(m1, S_IFREG | 0644);
+	T_EQ_INT(s.st_gid, 0);
+	T_EQ_INT(s.st_mode, S_IFREG | 0600);
 }
 
 #define BIG_SIZE ((size_t)(17u << 20) + 12345)
@@ -724,6 +774,7 @@ int main(void)
 		printf("note: no private mount namespace (%s); using plain directories\n", strerror(errno));
 	T_RUN(test_move_keeps_every_kind_of_entry);
 	T_RUN(test_move_there_and_back_again);
+	T_RUN(test_setgid_destination_keeps_groups);
 	T_RUN(test_big_file_chunked_byte_exact);
 	T_RUN(test_enospc_loses_nothing_and_moves_back);
 	T_RUN(test_enospc_in_second_chunk_refills_source);
