@@ -216,7 +216,7 @@ demo-stop:
 demo-node: all
 	@image/demo-node $(ARGS)
 
-# The benchmark (slow, ~20 min under TCG): systemd against ekinit booting one Debian node image,
+# The benchmark (slow, ~17 min under TCG): systemd against ekinit booting one Debian node image,
 # and the tmpfs root move; rewrites docs/benchmarks.md and docs/benchmarks.png (bench/run --help).
 # `make check` runs its short variant (bench/run --smoke).
 bench: all
