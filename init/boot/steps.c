@@ -313,6 +313,9 @@ enum ek_result step_tmpfiles(struct boot_state *b, char *detail, size_t cap)
 	struct ek_tmpfiles_result res = {0};
 	(void)b;
 	int files = confdirs_each(ek_tmpfiles_dirs, apply_tmpfiles_file, &res);
+	char warning[512];
+	if (tmpfiles_accounts_warning(&res, warning, sizeof warning) > 0)
+		ek_warn("%s", warning);
 	snprintf(detail, cap, "%u entries from %d files, %u failed, %u of unsupported types", res.applied,
 		 files < 0 ? 0 : files, res.failed, res.unsupported);
 	return EK_OK; /* a failed entry is a warning; the daemon that needs it will say more */

@@ -30,6 +30,7 @@ struct entry {
 	gid_t gid;
 	bool uid_set, gid_set;
 	const char *arg;
+	const char *missing; /* the user or group name that does not exist (into the parsed line) */
 };
 
 static bool path_ok(const char *p)
@@ -219,7 +220,8 @@ static int parse(char *line, struct entry *e, const char **why)
 	if (f[3] && strcmp(f[3], "-")) {
 		if (owner(f[3], true, &id) < 0) {
 			*why = "no such user";
-			return -EINVAL;
+			e->missing = f[3];
+			return -ESRCH;
 		}
 		e->uid = id;
 		e->uid_set = true;
@@ -227,7 +229,8 @@ static int parse(char *line, struct entry *e, const char **why)
 	if (f[4] && strcmp(f[4], "-")) {
 		if (owner(f[4], false, &id) < 0) {
 			*why = "no such group";
-			return -EINVAL;
+			e->missing = f[4];
+			return -ESRCH;
 		}
 		e->gid = id;
 		e->gid_set = true;
@@ -244,12 +247,53 @@ struct tmpfiles_file {
 	struct ek_tmpfiles_result *res;
 };
 
+/* An entry naming a user or group the image lacks: counted, the name kept once, the place of the
+ * first kept; tmpfiles_accounts_warning says it all in one line. */
+static void note_missing_account(struct ek_tmpfiles_result *res, const char *name, const char *path, unsigned lineno)
+{
+	size_t len = strlen(res->accounts), n = strlen(name);
+	res->no_account++;
+	if (!res->first_missing[0])
+		snprintf(res->first_missing, sizeof res->first_missing, "%s:%u", path, lineno);
+	for (const char *a = res->accounts; *a;) {
+		size_t al = strcspn(a, ",");
+		if (al == n && !strncmp(a, name, n))
+			return;
+		a += al + (a[al] == ',');
+	}
+	if (len + (len ? 1 : 0) + n < sizeof res->accounts)
+		snprintf(res->accounts + len, sizeof res->accounts - len, "%s%s", len ? "," : "", name);
+	else
+		res->accounts_cut = true;
+}
+
+int tmpfiles_accounts_warning(const struct ek_tmpfiles_result *res, char *out, size_t cap)
+{
+	if (!res->no_account)
+		return 0;
+	char names[sizeof res->accounts + 8];
+	size_t o = 0;
+	for (const char *a = res->accounts; *a && o + 2 < sizeof names; a++)
+		o += (size_t)snprintf(names + o, sizeof names - o, *a == ',' ? ", " : "%c", *a);
+	return snprintf(out, cap,
+			"tmpfiles: %u %s skipped: no user or group named %s%s in this image (first: %s); "
+			"create them in the image (systemd-sysusers does, from /usr/lib/sysusers.d)",
+			res->no_account, res->no_account == 1 ? "entry" : "entries", names,
+			res->accounts_cut ? ", ..." : "", res->first_missing);
+}
+
 static void tmpfiles_line(char *s, unsigned lineno, void *p)
 {
 	struct tmpfiles_file *c = p;
-	struct entry e;
+	struct entry e = {0};
 	const char *why = "";
 	int r = parse(s, &e, &why);
+	if (r == -ESRCH && e.missing) {
+		ek_debug("%s:%u: %s %s (skipped)", c->path, lineno, why, e.missing);
+		note_missing_account(c->res, e.missing, c->path, lineno);
+		c->res->failed++;
+		return;
+	}
 	if (r == -EOPNOTSUPP) {
 		ek_debug("%s:%u: %s (skipped)", c->path, lineno, why[0] ? why : "type not supported by ekinit");
 		c->res->unsupported++;

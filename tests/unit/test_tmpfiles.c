@@ -1,6 +1,7 @@
 /* tmpfiles.d entries applied under a temporary root: d, D, f, f+, L, L+, bad lines, unsupported
  * types, and paths that try to leave the root. */
 #include <fcntl.h>
+#include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -84,10 +85,57 @@ TEST(test_bad_lines_and_unsupported_types)
 	T_CONTAINS(logbuf, "t.conf:1: expected at least a type and a path");
 	T_CONTAINS(logbuf, "t.conf:3: the path must be absolute");
 	T_CONTAINS(logbuf, "t.conf:4: mode must be octal");
-	T_CONTAINS(logbuf, "t.conf:5: no such user");
+	/* line 5 names a user the image lacks: not a warning of its own but counted for the summary */
+	T_ASSERT(strstr(logbuf, "no such user") == NULL);
+	T_EQ_INT(r.no_account, 1);
+	T_EQ_STR(r.accounts, "nosuchuser");
 	char p[300];
 	snprintf(p, sizeof p, "%s/../escape", root);
 	T_ASSERT(access(p, F_OK) < 0);
+}
+
+/* Entries naming users or groups the image does not have (systemd-sysusers was to create them):
+ * one warning names each account once, the count and the first place; numeric ids need no account. */
+TEST(test_missing_accounts_one_warning)
+{
+	char out[512], conf[200];
+	struct ek_tmpfiles_result r = {0};
+	T_EQ_INT(tmpfiles_accounts_warning(&r, out, sizeof out), 0);
+	snprintf(conf, sizeof conf, "%s/t.conf", dir);
+	t_write(conf, "d /run/a 0755 root nosuchgroup1\n"
+		      "d /run/b 0755 nosuchuser1 -\n"
+		      "d /run/c 0755 root nosuchgroup1\n"
+		      "d /run/d 0755 4321 4321\n");
+	T_EQ_INT(tmpfiles_apply_file(conf, root, &r), 0);
+	t_drain(logpipe[0], logbuf, sizeof logbuf);
+	T_ASSERT(strstr(logbuf, "warning") == NULL);
+	T_EQ_INT(r.no_account, 3);
+	T_EQ_INT(r.failed, 3);
+	T_EQ_INT(r.applied, 1);
+	T_EQ_INT(mode_of("/run/a"), 0);
+	T_EQ_STR(r.accounts, "nosuchgroup1,nosuchuser1");
+	T_ASSERT(tmpfiles_accounts_warning(&r, out, sizeof out) > 0);
+	T_CONTAINS(out, "tmpfiles: 3 entries skipped: no user or group named nosuchgroup1, nosuchuser1 in this image");
+	T_CONTAINS(out, "(first: ");
+	T_CONTAINS(out, "t.conf:1)");
+	T_CONTAINS(out, "systemd-sysusers");
+	/* More names than fit: the list says so instead of cutting a name in half. */
+	struct ek_tmpfiles_result many = {0};
+	char text[4096] = "";
+	for (int i = 0; i < 40; i++)
+		snprintf(text + strlen(text), sizeof text - strlen(text), "d /run/m%d 0755 root group-number-%02d\n", i, i);
+	t_write(conf, text);
+	T_EQ_INT(tmpfiles_apply_file(conf, root, &many), 0);
+	t_drain(logpipe[0], logbuf, sizeof logbuf);
+	T_EQ_INT(many.no_account, 40);
+	T_ASSERT(many.accounts_cut);
+	T_ASSERT(strlen(many.accounts) < sizeof many.accounts);
+	const char *last = strrchr(many.accounts, ',');
+	last = last ? last + 1 : many.accounts;
+	T_EQ_INT(strlen(last), 15); /* the last name kept is whole: group-number-NN */
+	T_ASSERT(!strncmp(last, "group-number-", 13));
+	T_ASSERT(tmpfiles_accounts_warning(&many, out, sizeof out) > 0);
+	T_CONTAINS(out, ", ... in this image");
 }
 
 /* An existing path that is a symlink (planted by a service in /run, say) is never followed when
@@ -126,6 +174,7 @@ int main(void)
 	T_RUN(test_existing_entries_kept_or_replaced);
 	T_RUN(test_bad_lines_and_unsupported_types);
 	T_RUN(test_symlinks_not_followed);
+	T_RUN(test_missing_accounts_one_warning);
 	t_rmtree(dir);
 	return T_END();
 }
