@@ -249,7 +249,8 @@ struct tmpfiles_file {
 
 /* An entry naming a user or group the image lacks: counted, the name kept once, the place of the
  * first kept; tmpfiles_accounts_warning says it all in one line. */
-static void note_missing_account(struct ek_tmpfiles_result *res, const char *name, const char *path, unsigned lineno)
+static void note_missing_account(struct ek_tmpfiles_result *res, const char *name, const char *path,
+				 unsigned lineno)
 {
 	size_t len = strlen(res->accounts), n = strlen(name);
 	res->no_account++;

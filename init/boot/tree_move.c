@@ -159,8 +159,9 @@ static void unpunch(int src, int partial, off_t len)
 /* Most files of a root image belong to whoever moves it (root), and so does the file we create: it
  * is then created with its final mode (tree_move runs with umask 0) and needs neither fchown nor
  * fchmod, two of the ~10 calls per file in a move of tens of thousands. Not for set-id and sticky
- * bits (written data or a chown can clear them: fchmod after both), nor in a directory whose new entries may get
- * another group (set-gid) or a narrower mode (a default ACL): plain_dir says it has neither. */
+ * bits (written data or a chown can clear them: fchmod after both), nor in a directory whose new
+ * entries may get another group (set-gid) or a narrower mode (a default ACL): plain_dir says it
+ * has neither. */
 static bool created_final(const struct mover *m, const struct stat *s, bool plain_dir)
 {
 	return plain_dir && s->st_uid == m->uid && s->st_gid == m->gid && !(s->st_mode & 07000);
