@@ -167,11 +167,22 @@ enum ek_result step_loopback(struct boot_state *b, char *detail, size_t cap)
 	return EK_OK;
 }
 
+/* A configuration file (modules-load.d, sysctl.d, tmpfiles.d) that cannot be read. One whose name
+ * leads nowhere is skipped quietly, as systemd does: Debian's /etc/modules-load.d/modules.conf is a
+ * symlink to /etc/modules, which an image may well not have. */
+static void conf_file_unreadable(const char *path, int r)
+{
+	if (r == -ENOENT)
+		ek_debug("%s: %s (skipped)", path, strerror(-r));
+	else
+		ek_warn("%s: %s", path, strerror(-r));
+}
+
 static int add_module_file(const char *path, void *list)
 {
 	int r = modules_read_file(path, list);
 	if (r < 0)
-		ek_warn("%s: %s", path, strerror(-r));
+		conf_file_unreadable(path, r);
 	return 0;
 }
 
@@ -206,7 +217,7 @@ static int apply_sysctl_file(const char *path, void *p)
 	struct sysctl_ctx *c = p;
 	int r = sysctl_apply_file(path, "/proc/sys", c->net_only, &c->res);
 	if (r < 0)
-		ek_warn("%s: %s", path, strerror(-r));
+		conf_file_unreadable(path, r);
 	return 0;
 }
 
@@ -304,7 +315,7 @@ static int apply_tmpfiles_file(const char *path, void *p)
 {
 	int r = tmpfiles_apply_file(path, "", p);
 	if (r < 0)
-		ek_warn("%s: %s", path, strerror(-r));
+		conf_file_unreadable(path, r);
 	return 0;
 }
 
