@@ -32,6 +32,9 @@ class NodeImage:
 
 def _hash_file(h, path):
     h.update(path.encode() + b"\0")
+    if os.path.islink(path):    # a symlink goes into the image as a symlink (it may lead nowhere)
+        h.update(b"symlink\0" + os.readlink(path).encode())
+        return
     with open(path, "rb") as f:
         h.update(hashlib.sha256(f.read()).digest())
 
