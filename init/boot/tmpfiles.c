@@ -217,6 +217,11 @@ static int parse(char *line, struct entry *e, const char **why)
 		e->mode_set = true;
 	}
 	unsigned id;
+	/* A ':' before the user or group, as before the mode, means "only when created" (systemd 254);
+	 * on a diskless node /run and /tmp are created at every boot, so it is applied like the rest. */
+	for (int i = 3; i <= 4; i++)
+		if (f[i] && f[i][0] == ':')
+			f[i]++;
 	if (f[3] && strcmp(f[3], "-")) {
 		if (owner(f[3], true, &id) < 0) {
 			*why = "no such user";

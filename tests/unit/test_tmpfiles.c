@@ -138,6 +138,18 @@ TEST(test_missing_accounts_one_warning)
 	T_CONTAINS(out, ", ... in this image");
 }
 
+/* ':' before a user or group (systemd 254: "only when created", as before a mode) is not part of
+ * the name: ":0" is uid 0, ":nosuchgroup2" is reported as nosuchgroup2. */
+TEST(test_colon_prefixed_owners)
+{
+	struct ek_tmpfiles_result r = apply_text("d /run/colon 0750 :0 :0\n"
+						 "d /run/colon2 0750 :0 :nosuchgroup2\n");
+	T_EQ_INT(r.applied, 1);
+	T_EQ_INT(r.no_account, 1);
+	T_EQ_STR(r.accounts, "nosuchgroup2");
+	T_EQ_INT(mode_of("/run/colon"), S_IFDIR | 0750);
+}
+
 /* An existing path that is a symlink (planted by a service in /run, say) is never followed when
  * modes and owners are set: the file it points to keeps its mode. */
 TEST(test_symlinks_not_followed)
@@ -175,6 +187,7 @@ int main(void)
 	T_RUN(test_bad_lines_and_unsupported_types);
 	T_RUN(test_symlinks_not_followed);
 	T_RUN(test_missing_accounts_one_warning);
+	T_RUN(test_colon_prefixed_owners);
 	t_rmtree(dir);
 	return T_END();
 }
