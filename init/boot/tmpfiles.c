@@ -29,6 +29,8 @@ struct entry {
 	uid_t uid;
 	gid_t gid;
 	bool uid_set, gid_set;
+	/* ':' before the mode, user or group: applied only when the entry is created (systemd 254) */
+	bool mode_on_create, uid_on_create, gid_on_create;
 	const char *arg;
 	const char *missing; /* the user or group name that does not exist (into the parsed line) */
 };
@@ -120,6 +122,16 @@ static int adjust(const struct entry *e, const char *path, bool want_dir)
 	return r;
 }
 
+/* An entry that was there already keeps what a ':' entry only sets on creation. */
+static int adjust_existing(const struct entry *e, const char *path, bool want_dir)
+{
+	struct entry x = *e;
+	x.mode_set = x.mode_set && !x.mode_on_create;
+	x.uid_set = x.uid_set && !x.uid_on_create;
+	x.gid_set = x.gid_set && !x.gid_on_create;
+	return adjust(&x, path, want_dir);
+}
+
 static int apply(const struct entry *e, const char *root)
 {
 	char path[1200];
@@ -137,13 +149,14 @@ static int apply(const struct entry *e, const char *root)
 				return -errno;
 			if (lstat(path, &st) < 0 || !S_ISDIR(st.st_mode))
 				return -ENOTDIR;
+			return adjust_existing(e, path, true);
 		}
 		return adjust(e, path, true);
 	case 'f': {
 		int flags = O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW | (e->plus ? O_TRUNC : O_EXCL);
 		int fd = open(path, flags, e->mode_set ? e->mode : 0644);
 		if (fd < 0)
-			return errno == EEXIST ? adjust(e, path, false) : -errno;
+			return errno == EEXIST ? adjust_existing(e, path, false) : -errno;
 		if (e->arg && *e->arg && write(fd, e->arg, strlen(e->arg)) < 0)
 			r = -errno;
 		close(fd);
@@ -207,6 +220,7 @@ static int parse(char *line, struct entry *e, const char **why)
 	strcpy(e->path, f[1]);
 	if (f[2] && strcmp(f[2], "-")) {
 		char *end;
+		e->mode_on_create = f[2][0] == ':';
 		const char *m = f[2][0] == '~' || f[2][0] == ':' ? f[2] + 1 : f[2];
 		unsigned long mode = strtoul(m, &end, 8);
 		if (*end || mode > 07777) {
@@ -217,11 +231,16 @@ static int parse(char *line, struct entry *e, const char **why)
 		e->mode_set = true;
 	}
 	unsigned id;
-	/* A ':' before the user or group, as before the mode, means "only when created" (systemd 254);
-	 * on a diskless node /run and /tmp are created at every boot, so it is applied like the rest. */
-	for (int i = 3; i <= 4; i++)
-		if (f[i] && f[i][0] == ':')
-			f[i]++;
+	/* A ':' before the user or group, as before the mode, means "only when created" (systemd 254):
+	 * it is not part of the name. */
+	if (f[3] && f[3][0] == ':') {
+		e->uid_on_create = true;
+		f[3]++;
+	}
+	if (f[4] && f[4][0] == ':') {
+		e->gid_on_create = true;
+		f[4]++;
+	}
 	if (f[3] && strcmp(f[3], "-")) {
 		if (owner(f[3], true, &id) < 0) {
 			*why = "no such user";

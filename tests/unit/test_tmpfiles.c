@@ -1,5 +1,5 @@
-/* tmpfiles.d entries applied under a temporary root: d, D, f, f+, L, L+, bad lines, unsupported
- * types, and paths that try to leave the root. */
+/* tmpfiles.d entries applied under a temporary root: d, D, f, f+, L, L+, ':' (only when created), bad
+ * lines, missing accounts, unsupported types, and paths that try to leave the root. */
 #include <fcntl.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -138,16 +138,34 @@ TEST(test_missing_accounts_one_warning)
 	T_CONTAINS(out, ", ... in this image");
 }
 
-/* ':' before a user or group (systemd 254: "only when created", as before a mode) is not part of
- * the name: ":0" is uid 0, ":nosuchgroup2" is reported as nosuchgroup2. */
-TEST(test_colon_prefixed_owners)
+/* ':' before a mode, user or group (systemd 254): applied when the entry is created, left alone
+ * on one that exists; not part of the name (":0" is uid 0, ":nosuchgroup2" is nosuchgroup2). */
+TEST(test_colon_prefixed_only_when_created)
 {
-	struct ek_tmpfiles_result r = apply_text("d /run/colon 0750 :0 :0\n"
+	char p[300];
+	struct ek_tmpfiles_result r = apply_text("d /run/colon :0750 :0 :0\n"
 						 "d /run/colon2 0750 :0 :nosuchgroup2\n");
 	T_EQ_INT(r.applied, 1);
 	T_EQ_INT(r.no_account, 1);
 	T_EQ_STR(r.accounts, "nosuchgroup2");
 	T_EQ_INT(mode_of("/run/colon"), S_IFDIR | 0750);
+	/* there already: a ':' mode and owner leave it as it is, a plain mode still applies */
+	snprintf(p, sizeof p, "%s/run/kept", root);
+	T_EQ_INT(mkdir(p, 0711), 0);
+	T_EQ_INT(chown(p, 4321, 4321), 0);
+	snprintf(p, sizeof p, "%s/run/changed", root);
+	T_EQ_INT(mkdir(p, 0711), 0);
+	r = apply_text("d /run/kept :0700 :0 :0\nd /run/changed 0700 - -\nf /run/kept/f :0600 :0 :0\n");
+	T_EQ_INT(r.failed, 0);
+	T_EQ_INT(mode_of("/run/kept"), S_IFDIR | 0711);
+	T_EQ_INT(mode_of("/run/changed"), S_IFDIR | 0700);
+	T_EQ_INT(mode_of("/run/kept/f"), S_IFREG | 0600);
+	struct stat st;
+	snprintf(p, sizeof p, "%s/run/kept", root);
+	T_EQ_INT(stat(p, &st), 0);
+	T_EQ_INT(st.st_uid, 4321);
+	r = apply_text("f /run/kept/f :0644 :4321 -\n"); /* exists now: unchanged */
+	T_EQ_INT(mode_of("/run/kept/f"), S_IFREG | 0600);
 }
 
 /* An existing path that is a symlink (planted by a service in /run, say) is never followed when
@@ -187,7 +205,7 @@ int main(void)
 	T_RUN(test_bad_lines_and_unsupported_types);
 	T_RUN(test_symlinks_not_followed);
 	T_RUN(test_missing_accounts_one_warning);
-	T_RUN(test_colon_prefixed_owners);
+	T_RUN(test_colon_prefixed_only_when_created);
 	t_rmtree(dir);
 	return T_END();
 }
