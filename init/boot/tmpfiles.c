@@ -230,6 +230,10 @@ static int parse(char *line, struct entry *e, const char **why)
 		e->mode = (mode_t)mode;
 		e->mode_set = true;
 	}
+	/* A type ekinit skips is skipped before its accounts are looked up: a missing group on a line
+	 * that would not be applied anyway (systemd's 'z /dev/snd/seq 0660 - audio') is nothing to act on. */
+	if (!strchr("dDfL", e->type))
+		return -EOPNOTSUPP;
 	unsigned id;
 	/* A ':' before the user or group, as before the mode, means "only when created" (systemd 254):
 	 * it is not part of the name. */
@@ -261,8 +265,6 @@ static int parse(char *line, struct entry *e, const char **why)
 	}
 	if (e->arg && !strcmp(e->arg, "-"))
 		e->arg = NULL;
-	if (!strchr("dDfL", e->type))
-		return -EOPNOTSUPP;
 	return 0;
 }
 

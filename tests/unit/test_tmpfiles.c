@@ -105,13 +105,15 @@ TEST(test_missing_accounts_one_warning)
 	t_write(conf, "d /run/a 0755 root nosuchgroup1\n"
 		      "d /run/b 0755 nosuchuser1 -\n"
 		      "d /run/c 0755 root nosuchgroup1\n"
-		      "d /run/d 0755 4321 4321\n");
+		      "d /run/d 0755 4321 4321\n"
+		      "z /dev/snd/seq 0660 - nosuchgroup3\n"); /* a type ekinit skips: not looked up */
 	T_EQ_INT(tmpfiles_apply_file(conf, root, &r), 0);
 	t_drain(logpipe[0], logbuf, sizeof logbuf);
 	T_ASSERT(strstr(logbuf, "warning") == NULL);
 	T_EQ_INT(r.no_account, 3);
 	T_EQ_INT(r.failed, 3);
 	T_EQ_INT(r.applied, 1);
+	T_EQ_INT(r.unsupported, 1);
 	T_EQ_INT(mode_of("/run/a"), 0);
 	T_EQ_STR(r.accounts, "nosuchgroup1,nosuchuser1");
 	T_ASSERT(tmpfiles_accounts_warning(&r, out, sizeof out) > 0);
