@@ -298,7 +298,7 @@ int tmpfiles_accounts_warning(const struct ek_tmpfiles_result *res, char *out, s
 {
 	if (!res->no_account)
 		return 0;
-	char names[sizeof res->accounts + 8];
+	char names[2 * sizeof res->accounts]; /* every ',' becomes ", ": never cut */
 	size_t o = 0;
 	for (const char *a = res->accounts; *a && o + 2 < sizeof names; a++)
 		o += (size_t)snprintf(names + o, sizeof names - o, *a == ',' ? ", " : "%c", *a);

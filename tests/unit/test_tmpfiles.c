@@ -138,6 +138,7 @@ TEST(test_missing_accounts_one_warning)
 	T_ASSERT(!strncmp(last, "group-number-", 13));
 	T_ASSERT(tmpfiles_accounts_warning(&many, out, sizeof out) > 0);
 	T_CONTAINS(out, ", ... in this image");
+	T_CONTAINS(out, last); /* the names' list in the warning is not cut either */
 }
 
 /* ':' before a mode, user or group (systemd 254): applied when the entry is created, left alone
