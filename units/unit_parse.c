@@ -133,11 +133,24 @@ static int read_file(const char *path, char **out, size_t *len)
 		close(fd);
 		return -EISDIR;
 	}
-	char *buf = malloc(UNIT_FILE_MAX + 1);
+	/* Sized from fstat (one byte more, to see the end), grown if the file grows while read: a
+	 * unit is a few hundred bytes, and a 1 MiB buffer per load cost PID 1 an mmap and munmap. */
+	size_t cap = (st.st_size < UNIT_FILE_MAX ? (size_t)st.st_size : UNIT_FILE_MAX) + 1;
+	char *buf = malloc(cap);
 	size_t n = 0;
 	int r = buf ? 0 : -ENOMEM;
 	while (r == 0 && n <= UNIT_FILE_MAX) {
-		ssize_t k = read(fd, buf + n, UNIT_FILE_MAX + 1 - n);
+		if (n == cap) {
+			size_t ncap = cap * 2 > UNIT_FILE_MAX + 1 ? UNIT_FILE_MAX + 1 : cap * 2;
+			char *nb = realloc(buf, ncap);
+			if (!nb) {
+				r = -ENOMEM;
+				break;
+			}
+			buf = nb;
+			cap = ncap;
+		}
+		ssize_t k = read(fd, buf + n, cap - n);
 		if (k < 0 && errno == EINTR)
 			continue;
 		if (k < 0)

@@ -833,6 +833,23 @@ TEST(test_hostile_bytes)
 	T_EQ_INT(load("huge.service", &u), -EFBIG);
 	T_CONTAINS(diagtext, "huge.service: file is larger than 1 MiB");
 	unit_free(&u);
+
+	/* Exactly UNIT_FILE_MAX bytes still loads, and its last line is read (the buffer is sized
+	 * from the file, not fixed). */
+	snprintf(p, sizeof p, "%s/full.service", hi);
+	f = fopen(p, "w");
+	T_ASSERT(f);
+	static const char head[] = "[Service]\nExecStart=/bin/a\n", tail[] = "Restart=always\n";
+	size_t pad = UNIT_FILE_MAX - (sizeof head - 1) - (sizeof tail - 1);
+	fputs(head, f);
+	for (size_t i = 0; i < pad; i++)
+		fputc(i == pad - 1 || i % 64 == 63 ? '\n' : i % 64 == 0 ? '#' : 'x', f);
+	fputs(tail, f);
+	T_EQ_INT(ftell(f), UNIT_FILE_MAX);
+	fclose(f);
+	T_EQ_INT(load("full.service", &u), 0);
+	T_EQ_INT(u.restart, UNIT_RESTART_ALWAYS);
+	unit_free(&u);
 }
 
 TEST(test_messages_bounded)
