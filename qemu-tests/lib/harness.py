@@ -406,6 +406,7 @@ def main(argv=None):
         nonlocal passed, failed
         prepare_error = prepare_errors.get(name)
         n = budget.acquire(getattr(scenarios[name].module, "VMS", 1))
+        started = time.monotonic() - t0     # when it got its VMs, from the run's start
         try:
             reason, dt, logs, subtests = run_one(scenarios[name], image, accel, args.keep_logs,
                                                  prepare_error)
@@ -417,7 +418,9 @@ def main(argv=None):
                                                             for s, r, d in subtests]:
                 if why is None:
                     passed += 1
-                    print("PASS %s (%.1f s)" % (label, secs), flush=True)
+                    # the scenario's own line says when it started: where a run's time went
+                    print("PASS %s (%.1f s%s)" % (label, secs, ", from +%.0f s" % started
+                                                  if label == name else ""), flush=True)
                     continue
                 failed += 1
                 short = " | ".join(l.strip() for l in why.splitlines() if l.strip())
