@@ -31,29 +31,44 @@ def run(t):
         _, opts = check_share_mounted(t, vm)
         vm.run("true")               # shell answers before the race starts
 
+    # every round's directory made first, on the server (the nodes only create files in them)
+    mgr.run("mkdir -p /share/race && cd /share/race && mkdir $(seq 1 %d)" % ROUNDS, 60)
+
     # all three at once: started without waiting, each one's output read afterwards
     races = {name: vm.run_start("/usr/lib/ektest/share-race %s %d %d" % (name, ROUNDS, len(NODES)))
              for name, vm in vms.items()}
+    claims = {}                  # round -> {node: "won" | "lost" | "err ..."}
     done = {}
     for name, vm in vms.items():
         rc, out = vm.run_finish(races[name], 60 + ROUNDS * 3)
-        last = out.splitlines()[-1] if out.strip() else ""
+        lines = out.splitlines()
+        last = lines[-1] if lines else ""
         m = re.match(r"^(RACE-DONE|RACE-TIMEOUT) (\S+)(.*)$", last)
         t.check(rc == 0 and m and m.group(1) == "RACE-DONE",
                 "%s: exit %d, last line %r" % (name, rc, last))
         done[name] = dict(kv.split("=") for kv in m.group(3).split())
+        for line in lines:
+            r = re.match(r"^R (\d+) (won|lost|err.*)$", line)
+            if r:
+                claims.setdefault(int(r.group(1)), {})[name] = r.group(2)
 
-    # the manager's view of the share: every round's directory, one line per file
-    files = set(mgr.run("cd /share/race && ls */*", 60).split())
-    errs = sorted(f for f in files if "/err." in f)
-    t.check(not errs, "exclusive creates failed other than with EEXIST: %s; first: %s"
-            % (errs[:5], mgr.run("cat /share/race/%s" % errs[0]) if errs else ""))
+    errs = ["round %d %s: %s" % (i, n, c) for i, cl in sorted(claims.items())
+            for n, c in cl.items() if c.startswith("err")]
+    t.check(not errs, "exclusive creates failed other than with EEXIST: %s" % errs[:5])
+    # the server's view: each round's win file names its one creator
+    owners = {}
+    for line in mgr.run("cd /share/race && for i in $(seq 1 %d); do read w < $i/win; echo \"$i $w\"; done"
+                        % ROUNDS, 60).splitlines():
+        f = line.split()
+        if len(f) == 2:
+            owners[int(f[0])] = f[1]
     bad = []
     for i in range(1, ROUNDS + 1):
-        winners = [n for n in NODES if "%d/won.%s" % (i, n) in files]
-        losers = [n for n in NODES if "%d/lost.%s" % (i, n) in files]
-        if len(winners) != 1 or len(losers) != len(NODES) - 1:
-            bad.append("round %d: winners %s, losers %s" % (i, winners, losers))
+        cl = claims.get(i, {})
+        winners = sorted(n for n, c in cl.items() if c == "won")
+        losers = sorted(n for n, c in cl.items() if c == "lost")
+        if len(winners) != 1 or len(losers) != len(NODES) - 1 or owners.get(i) != winners[0]:
+            bad.append("round %d: winners %s, losers %s, win file by %s" % (i, winners, losers, owners.get(i)))
     t.check(not bad, "%d of %d rounds without exactly one winner: %s"
             % (len(bad), ROUNDS, "; ".join(bad[:5])))
     total = sum(int(d["wins"]) for d in done.values())
