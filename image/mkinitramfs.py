@@ -70,6 +70,42 @@ def _run(cmd, cwd=None, check=True):
     return p
 
 
+def _apt_state():
+    """What apt-cache's answers depend on: the package lists, apt's configuration and dpkg's
+    status, as (path, mtime, size) lines."""
+    paths = sorted(glob.glob("/var/lib/apt/lists/*") + glob.glob("/etc/apt/**", recursive=True)
+                   + ["/var/lib/dpkg/status"])
+    out = []
+    for path in paths:
+        try:
+            st = os.stat(path)
+        except OSError:
+            continue
+        out.append("%s %d %d" % (path, st.st_mtime_ns, st.st_size))
+    return "\n".join(out)
+
+
+def apt_cache(args):
+    """`apt-cache ARGS`, its answer kept in the cache under the apt state it came from: each call
+    loads apt's whole cache (~1-2 s here) and an image build asks several, again in every fresh
+    clone. Only a successful answer is kept. Returns the CompletedProcess (or one rebuilt from
+    the cache)."""
+    key = hashlib.sha256(("\0".join(args) + "\0" + _apt_state()).encode()).hexdigest()
+    path = os.path.join(cache_dir("apt-cache"), key[:32])
+    try:
+        with open(path) as f:
+            return subprocess.CompletedProcess(["apt-cache"] + args, 0, f.read(), "")
+    except OSError:
+        pass
+    p = _run(["apt-cache"] + args, check=False)
+    if p.returncode == 0:
+        tmp = tmp_path(path)
+        with open(tmp, "w") as f:
+            f.write(p.stdout)
+        os.replace(tmp, path)
+    return p
+
+
 # --------------------------------------------------------------------------
 # cpio newc writer
 
@@ -537,7 +573,7 @@ def prefetch_versions(pkgs):
     todo = sorted({p for p in pkgs if p not in _versions})
     if not todo:
         return
-    p = _run(["apt-cache", "show", "--no-all-versions"] + todo, check=False)
+    p = apt_cache(["show", "--no-all-versions"] + todo)
     name = ver = arch = None
     for line in p.stdout.splitlines() + [""]:
         if line.startswith("Package: "):
@@ -640,7 +676,7 @@ def resolve_kernel_package(meta="linux-image-amd64"):
     """The versioned package behind a metapackage (linux-image-6.1.0-NN-amd64)."""
     if re.match(r"linux-image-\d", meta):
         return meta
-    p = _run(["apt-cache", "depends", meta], check=False)
+    p = apt_cache(["depends", meta])
     for line in p.stdout.splitlines():
         m = re.match(r"\s*Depends:\s*(linux-image-\d\S*)", line)
         if m:

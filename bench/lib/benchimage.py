@@ -59,9 +59,8 @@ def closure(packages):
         if not batch:
             break
         seen.update(batch)
-        p = subprocess.run(["apt-cache", "depends", "--no-recommends", "--no-suggests",
-                            "--no-conflicts", "--no-breaks", "--no-replaces", "--no-enhances"]
-                           + batch, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        p = mk.apt_cache(["depends", "--no-recommends", "--no-suggests", "--no-conflicts",
+                          "--no-breaks", "--no-replaces", "--no-enhances"] + batch)
         if p.returncode != 0:
             raise mk.BuildError("apt-cache depends: %s" % p.stderr.strip())
         lines = p.stdout.splitlines()

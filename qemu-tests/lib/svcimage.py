@@ -62,10 +62,9 @@ _lock = threading.Lock()
 
 def closure(packages=PACKAGES):
     """Names of the packages' dependency closure (Depends and PreDepends)."""
-    p = subprocess.run(["apt-cache", "depends", "--recurse", "--no-recommends", "--no-suggests",
-                        "--no-conflicts", "--no-breaks", "--no-replaces", "--no-enhances"]
-                       + list(packages), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                       text=True)
+    p = mk.apt_cache(["depends", "--recurse", "--no-recommends", "--no-suggests",
+                      "--no-conflicts", "--no-breaks", "--no-replaces", "--no-enhances"]
+                     + list(packages))
     if p.returncode != 0:
         raise mk.BuildError("apt-cache depends: %s" % p.stderr.strip())
     names = set()
