@@ -456,8 +456,8 @@ the warm-up with the soak units stopped, "after" with them stopped again.
 
 ## What each test covers
 
-`make check` runs these tiers (tests/run-all: the unit tests, the namespace tier, then the QEMU
-tier with the fuzz tier beside it), then `bench/run --smoke`. Each line is the test's own
+`make check` runs these tiers (tests/run-all: the unit tests, then the namespace tier, with the
+fuzz tier beside them; then the QEMU tier), then `bench/run --smoke`. Each line is the test's own
 description (its first comment or docstring).
 %s
 """ % (git_rev(), time.strftime("%Y-%m-%d"), os.cpu_count() or 0, platform.release(), CLIENTS,
