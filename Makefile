@@ -170,8 +170,10 @@ check-links: $(BUILD)/ekinit
 		echo "FAIL ekinit links libcurl, cJSON, libkmod, libmount or libcrypto"; exit 1; fi
 	@echo "ok ekinit links neither libcurl nor cJSON; libkmod and libmount are only dlopened"
 
+# clang's warnings all come from its front end, so -O0 checks the same code as -O2, in ~2/3 of the
+# time (CFLAGS through the environment: the Makefile's += still adds the warnings).
 check-clang:
-	@$(MAKE) -s BUILD=$(BUILD)/clang CC=clang all
+	@CFLAGS=-O0 $(MAKE) -s BUILD=$(BUILD)/clang CC=clang all
 	@echo "ok clang build"
 
 qemu-check: all

@@ -14,7 +14,7 @@ from netchecks import wait_network, wait_remote_fs, wait_complete, check_share_m
 NODES = ["control1", "control2", "worker1"]
 VMS = 4                      # the manager and three nodes (the runner caps VMs at once)
 COST = 100                   # host seconds under TCG (the runner starts long scenarios first)
-ROUNDS = 120
+ROUNDS = 250
 
 
 def run(t):
