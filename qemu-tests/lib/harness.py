@@ -186,19 +186,27 @@ class Context:
 class VMBudget:
     """At most `limit` VMs at once across parallel scenarios (TCG on a few
     cores): a scenario declaring VMS = n (module attribute, default 1) waits
-    for n slots."""
+    for n slots. First come, first served: while one waits, those after it wait
+    behind it, or a scenario wanting every slot (the cluster's) would wait for
+    as long as smaller ones kept taking the slots that came free."""
 
     def __init__(self, limit):
         self.limit = max(1, limit)
         self.used = 0
+        self.tickets = 0         # handed out
+        self.serving = 0         # the ticket whose turn it is
         self.cond = threading.Condition()
 
     def acquire(self, n):
         n = min(max(1, n), self.limit)
         with self.cond:
-            while self.used + n > self.limit:
+            ticket = self.tickets
+            self.tickets += 1
+            while ticket != self.serving or self.used + n > self.limit:
                 self.cond.wait()
+            self.serving += 1
             self.used += n
+            self.cond.notify_all()   # the next in line may fit beside it
         return n
 
     def release(self, n):
