@@ -193,7 +193,7 @@ check:
 	@$(MAKE) -j2 --no-print-directory check-build
 	@tests/run-all
 
-# make check without the whole-cluster scenarios (cluster, leader-dies: ~16 of its ~24 min): the
+# make check without the whole-cluster scenarios (cluster, leader-dies: most of its time): the
 # quick loop while changing init/ or the tests; the cluster parts get `make cluster-check`.
 check-quick:
 	@$(MAKE) -j2 --no-print-directory check-build
