@@ -606,11 +606,19 @@ def download_deb(pkg):
         if os.path.exists(path):
             return path
         log("downloading %s %s" % (pkg, ver))
-        # As root, apt warns that the download is unsandboxed (_apt cannot
-        # write the cache dir); that is harmless.
-        p = _run(["apt-get", "download", "%s=%s" % (pkg, ver)], cwd=debs, check=False)
-        if p.returncode == 0 and os.path.exists(path):
-            return path
+        # Into a private directory, then renamed: apt-get writes the final name while it
+        # downloads, and another process (make check builds the benchmark's image beside the
+        # QEMU tier's) must never take a partial .deb for a cached one. As root, apt warns that
+        # the download is unsandboxed (_apt cannot write the directory); that is harmless.
+        tmp = tmp_path(os.path.join(debs, ".download"))
+        os.makedirs(tmp, exist_ok=True)
+        try:
+            p = _run(["apt-get", "download", "%s=%s" % (pkg, ver)], cwd=tmp, check=False)
+            if p.returncode == 0 and os.path.exists(os.path.join(tmp, name)):
+                os.replace(os.path.join(tmp, name), path)
+                return path
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
         err = p.stderr.strip()
     else:
         err = "apt-cache knows no package %s" % pkg
