@@ -10,6 +10,7 @@ import tempfile
 import time
 
 import clusterimage
+from checks import CONSOLE_DROPPED
 from cluster import boot_manager, manager_image, node_image, node_info
 from nodeimage import mk, REPO
 
@@ -198,6 +199,39 @@ def boot_all(t, controls, workers):
         wait_network(t, vm, node_info(name)[1], timeout=400)
         wait_remote_fs(t, vm, timeout=400)
     return net, mgr, vms, t_start
+
+
+UNIT_LOG = "/run/log/ekinit/%s.service.log"   # a service's output ring on the node (.1: the older half)
+
+
+def said(vm, pattern, unit="ek-join"):
+    """Matches of pattern (a regex that is also a POSIX ERE) among the lines unit printed this boot.
+    With ekinit.debug every line a service prints is echoed on the console, but PID 1 drops a line
+    the serial console cannot take (a busy host: "console lines dropped"); the node's own log of the
+    unit keeps every line, so once the console dropped some, a pattern not seen there is looked for
+    in that log (one guest round trip)."""
+    found = vm.seen(pattern)
+    if found or not vm.running() or not vm.seen(CONSOLE_DROPPED):
+        return found
+    log = UNIT_LOG % unit
+    rc, out = vm.run_rc("cat %s.1 %s 2>/dev/null | grep -E '%s'" % (log, log, pattern.replace("'", "")), 60)
+    rx = re.compile(pattern)
+    return [m for m in (rx.search(line) for line in out.splitlines()) if m] if rc == 0 else []
+
+
+def wait_said(vm, pattern, timeout, unit="ek-join"):
+    """The first match of pattern among unit's lines (said()), waiting up to timeout seconds: for the
+    console line, or, once the console dropped lines, for the line in the unit's log (polled one
+    guest round trip at a time). Raises like vm.wait_seen when the deadline passes."""
+    deadline = time.monotonic() + timeout
+    m = vm.wait_seen("%s|%s" % (pattern, CONSOLE_DROPPED), timeout)
+    while not re.search(pattern, m.group(0)):
+        found = said(vm, pattern, unit)
+        if found:
+            return found[0]
+        if time.monotonic() > deadline or not vm.running():
+            return vm.wait_seen(pattern, 0)   # raises: the deadline passed, or QEMU exited
+    return re.search(pattern, m.group(0))
 
 
 def kv(text):

@@ -87,7 +87,7 @@ def power_cycle(t, net, vms, name):
 
 
 def wait_join_done(t, vm, name, timeout=REJOIN_TIMEOUT):
-    m = vm.wait_seen(r"ek-join: (done|failed): .*", timeout)
+    m = fm.wait_said(vm, r"ek-join: (done|failed): .*", timeout)
     t.check(m.group(1) == "done", "%s after the reboot: %s" % (name, m.group(0)))
 
 
@@ -218,7 +218,7 @@ def quorum_loss(t, mgr, vms, controls):
         vms[n].kill()
     vm = vms[survivor]
     try:
-        m = vm.wait_seen(r"etcd quorum lost: .*recovery: (.+)", 300)
+        m = fm.wait_said(vm, r"etcd quorum lost: .*recovery: (.+)", 300, unit="phylactery")
     except AssertionError as e:
         raise AssertionError("%s\n%s" % (e, _quorum_diagnostics(vm, survivor)))
     t.check("--force-new-cluster" in m.group(1) and "ekcluster-reset" in m.group(1),
@@ -257,7 +257,7 @@ def cold_restart(t, net, op, mgr, vms, controls, workers, timeline):
         power_cycle(t, net, vms, n)
     for n in controls + workers:
         wait_join_done(t, vms[n], n)
-    restored = [n for n in controls if vms[n].seen(r"ek-join: leader: cold start: restoring ")]
+    restored = [n for n in controls if fm.said(vms[n], r"ek-join: leader: cold start: restoring ")]
     t.check(len(restored) == 1, "nodes that restored a snapshot: %s" % restored)
     # the old admin kubeconfig's client certificate may be gone with the new CA: read it afresh
     op.reload(mgr.run("cat /share/kube.config"))

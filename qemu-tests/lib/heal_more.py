@@ -303,10 +303,10 @@ def cluster_reset(t, net, op, mgr, vms, controls, workers, timeline):
     t.check(leader in controls and ready.get("name") == leader,
             "after the reset: leader %r, leader_ready by %r" % (leader, ready.get("name")))
     t.check(new_leader != old_leader, "the leader file is the one from before the reset:\n%s" % new_leader)
-    claimed = [n for n in controls if vms[n].seen(r"ek-join: election: leader claimed")]
+    claimed = [n for n in controls if fm.said(vms[n], r"ek-join: election: leader claimed")]
     t.check(claimed == [leader], "leader claimed by %s after the reset; /share/leader names %s"
             % (claimed, leader))
-    restored = [n for n in controls if vms[n].seen(r"ek-join: leader: cold start: restoring ")]
+    restored = [n for n in controls if fm.said(vms[n], r"ek-join: leader: cold start: restoring ")]
     t.check(not restored, "a snapshot was restored after ekcluster-reset --purge on %s" % restored)
     want = sorted("https://%s:2379" % node_info(n)[1] for n in controls)
     healthy = []

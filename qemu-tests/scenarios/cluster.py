@@ -119,7 +119,7 @@ def run(t):
         # a Node can read Ready while its ek-join still retries (the kubelet of a failed attempt
         # registered it): formation is over when ek-join says done on every node
         while time.monotonic() < deadline:
-            pending = [n for n, vm in vms.items() if not vm.seen(r"ek-join: done: ")]
+            pending = [n for n, vm in vms.items() if not fm.said(vm, r"ek-join: done: ")]
             if not pending:
                 break
             failed = [n for n, vm in vms.items() if vm.seen(r"ek-join: failed:")]
@@ -128,7 +128,7 @@ def run(t):
         t.check(not pending, "ek-join not done on %s within %d s" % (pending, FORM_TIMEOUT))
 
         # exactly one node claimed the lead
-        claimed = [n for n, vm in vms.items() if vm.seen(r"ek-join: election: leader claimed")]
+        claimed = [n for n, vm in vms.items() if fm.said(vm, r"ek-join: election: leader claimed")]
         t.check(claimed == [leader], "leader claimed by %s; /share/leader names %s"
                 % (claimed, leader))
 
