@@ -234,6 +234,18 @@ def wait_said(vm, pattern, timeout, unit="ek-join"):
     return re.search(pattern, m.group(0))
 
 
+def unit_tail(vm, unit, lines=10):
+    """The last lines of unit's log on the node (ekctl logs), for a failure message: CI shows a
+    failed check's message, not the consoles."""
+    if not vm.running():
+        return "(the VM is not running)"
+    try:
+        rc, out = vm.run_rc("ekctl logs -n %d %s" % (lines, unit), 60)
+    except AssertionError as e:          # the shell did not answer
+        return "(ekctl logs %s: %s)" % (unit, e)
+    return out.rstrip() if rc == 0 else "(ekctl logs %s: exit %d: %s)" % (unit, rc, out.strip()[:200])
+
+
 def kv(text):
     return dict(l.split("=", 1) for l in text.splitlines() if "=" in l)
 

@@ -87,7 +87,11 @@ def power_cycle(t, net, vms, name):
 
 
 def wait_join_done(t, vm, name, timeout=REJOIN_TIMEOUT):
-    m = fm.wait_said(vm, r"ek-join: (done|failed): .*", timeout)
+    try:
+        m = fm.wait_said(vm, r"ek-join: (done|failed): .*", timeout)
+    except AssertionError as e:
+        raise AssertionError("%s after the reboot: %s; ek-join's last lines:\n%s"
+                             % (name, e, fm.unit_tail(vm, "ek-join")))
     t.check(m.group(1) == "done", "%s after the reboot: %s" % (name, m.group(0)))
 
 
