@@ -121,6 +121,7 @@ def rejoin_control(t, net, op, vms, controls, name, timeline):
             healthy = etcd_healthy(peer)
             if healthy == want:
                 break
+        fm.poll_pause()
     mine = member_of(members, name)
     t.check(len(mine) == 1, "etcd members of %s after its rejoin: %s (all: %s)" % (name, mine, members))
     t.check(not before or mine[0].get("ID") not in [m.get("ID") for m in before],
@@ -148,6 +149,7 @@ def _one_ready_node(t, op, name, old_uids, deadline, t_boot, timeline, require_n
         objs = node_objects(op, name)
         if objs and len(objs) == 1 and objs[0][1] and (not require_new or objs[0][0] not in old_uids):
             break
+        fm.poll_pause()
     t.check(objs and len(objs) == 1, "Node objects named %s after its rejoin: %s" % (name, objs))
     t.check(objs[0][1], "Node %s is not Ready after its rejoin" % name)
     if require_new and objs[0][0]:
@@ -170,6 +172,8 @@ def keepalived_crash(t, op, vms, controls):
     while time.monotonic() < deadline and not restarted:
         rc, out = vm.run_rc("systemctl is-active keepalived && cat /run/keepalived.pid", 30)
         restarted = rc == 0 and out.split() and out.split()[-1] != old.split()[0]
+        if not restarted:
+            fm.poll_pause()
     t.check(restarted, "keepalived not restarted on %s after kill -9" % holders[0])
     # then one holder, for STEADY_POLLS answers in a row (a second holder would be a split brain)
     seen, steady = [], 0
@@ -250,7 +254,7 @@ def cold_restart(t, net, op, mgr, vms, controls, workers, timeline):
         snap = next((n for n in controls if fm.first_time(vms[n], r"phylactery: .*snapshot: \S+ written",
                                                            after=t_marker)), None)
         if snap is None:
-            mgr.run_rc("true", 30)  # one guest round trip per poll
+            fm.poll_pause()
     t.check(snap is not None, "no etcd snapshot written after ConfigMap %s was created" % marker)
     for n in controls + workers:
         if vms[n].running():

@@ -233,6 +233,7 @@ def share_lost(t, op, mgr, vms, controls):
             rc, out = vm.run_rc("timeout -s KILL 20 sh -c 'echo %s >%s && cat %s'" % (word, path, path), 60)
             if rc == 0 and out.strip() == word:
                 break
+            fm.poll_pause()
         t.check(rc == 0 and out.strip() == word, "%s cannot read and write /share %d s after the "
                 "NFS server restarted: rc %d, %r" % (name, SHARE_RECOVER_S, rc, out))
         vm.note("test: /share readable and writable again")
@@ -252,6 +253,7 @@ def share_lost(t, op, mgr, vms, controls):
                     stale[n] = when or "missing"
         if not stale:
             break
+        fm.poll_pause()
     t.check(not stale, "registry entries not refreshed after the NFS restart (time= %s, restart "
             "at %d)" % (stale, restarted))
 
@@ -313,6 +315,8 @@ def cluster_reset(t, net, op, mgr, vms, controls, workers, timeline):
     end = time.monotonic() + heal.REJOIN_TIMEOUT
     while time.monotonic() < end and healthy != want:
         healthy = heal.etcd_healthy(vms[leader])
+        if healthy != want:
+            fm.poll_pause()
     t.check(healthy == want, "etcd healthy endpoints after the reset %s, expected %s" % (healthy, want))
 
     op.reload(mgr.run("cat /share/kube.config"))   # a new cluster: new CA, new admin credentials

@@ -91,6 +91,7 @@ def run(t):
             break
         failed = [n for n, vm in vms.items() if vm.seen(r"ek-join: failed:")]
         t.check(not failed, "ek-join failed on %s" % failed)
+        fm.poll_pause()
     t.check("name=" in ready_file, "no /share/leader_ready within %d s" % FORM_TIMEOUT)
     leader = kv(mgr.run("cat /share/leader")).get("name")
     t.check(leader in CONTROL, "/share/leader names %r" % leader)
@@ -109,6 +110,8 @@ def run(t):
                     ready_at[name] = time.monotonic()
             failed = [n for n, vm in vms.items() if vm.seen(r"ek-join: failed:")]
             t.check(not failed, "ek-join failed on %s" % failed)
+            if len(ready_at) < len(vms):
+                fm.poll_pause()
         t.check(set(ready_at) == set(vms), "Ready through the VIP: %s; last answer %s"
                 % (sorted(ready_at), last))
         rc, table = op.kubectl("get", "nodes")
@@ -127,7 +130,7 @@ def run(t):
                 break
             failed = [n for n, vm in vms.items() if vm.seen(r"ek-join: failed:")]
             t.check(not failed, "ek-join failed on %s" % failed)
-            mgr.run_rc("true", 30)  # one guest round trip per poll: paced by an event, not a sleep
+            fm.poll_pause()
         t.check(not pending, "ek-join not done on %s within %d s; ek-join's last lines there:\n%s"
                 % (pending, FORM_TIMEOUT, "\n".join("%s:\n%s" % (n, fm.unit_tail(vms[n], "ek-join"))
                                                      for n in pending)))
@@ -279,6 +282,7 @@ def vip_failover(t, op, vms):
         nodes = fm.ready_nodes(op)
         if nodes and set(nodes) == set(vms):
             break
+        fm.poll_pause()
     t.check(nodes and set(nodes) == set(vms),
             "kubectl get nodes through the VIP after the failover: %s" % nodes)
     # the write is tried again until a deadline: one attempt can still meet a backend that the new
@@ -292,6 +296,7 @@ def vip_failover(t, op, vms):
         tries.append(out.strip()[-120:])
         if rc == 0 or "AlreadyExists" in out:
             break
+        fm.poll_pause()
     t.check(rc == 0 or "AlreadyExists" in out,
             "a write through the VIP after the failover: %d tries, the answers: %s" % (len(tries), tries))
     rc, out = op.kubectl("get", "configmap", "after-failover", "-o", "jsonpath={.data.a}")
