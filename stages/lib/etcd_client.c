@@ -143,7 +143,8 @@ bool etcd_member_healthy(const struct etcd_client *c, const struct etcd_member *
 		return false;
 	char url[200], err[200];
 	snprintf(url, sizeof url, "%s/health", m->client_url);
-	struct http_req req = {.url = url, .timeout_ms = c->timeout_ms ? c->timeout_ms : 3000, .connect_timeout_ms = 1500,
+	long timeout = c->timeout_ms > ETCD_HEALTH_TIMEOUT_MS ? c->timeout_ms : ETCD_HEALTH_TIMEOUT_MS;
+	struct http_req req = {.url = url, .timeout_ms = timeout, .connect_timeout_ms = 1500,
 			       .max_body = 4096, .cacert = c->cacert[0] ? c->cacert : NULL,
 			       .client_cert = c->cert[0] ? c->cert : NULL, .client_key = c->key[0] ? c->key : NULL};
 	struct http_resp resp;

@@ -11,6 +11,7 @@
 #include "node_info.h"
 #include "share.h"
 #include "creds.h"
+#include "quorum.h"
 #include "reload_retry.h"
 
 #define REGISTRY_MAX 32
@@ -56,7 +57,7 @@ struct phyl {
 	char *const *reboot_argv; /* what POST /reboot and a reset epoch run */
 	char reset_epoch[80];   /* the share's reset-epoch when we started */
 	/* housekeeping's own state (main loop only) */
-	long long quorum_lost_since;  /* when quorum first looked lost (0: it does not) */
+	struct quorum_loss quorum_lost; /* since when quorum looks lost (since 0: it does not), in how many looks */
 	/* The last member list etcd gave: etcd 3.4's JSON gateway does not answer it without a leader
 	 * (etcdctl over gRPC does), and membership cannot change without quorum anyway. */
 	struct etcd_member last_m[ETCD_MEMBERS_MAX];

@@ -46,15 +46,18 @@ bool quorum_judge_is_member(const struct etcd_member *m, int n, const char *name
 	return false;
 }
 
-bool quorum_loss_sustained(long long *since, bool lost, long long now)
+bool quorum_loss_sustained(struct quorum_loss *l, bool lost, long long now)
 {
 	if (!lost) {
-		*since = 0;
+		l->since = 0;
+		l->looks = 0;
 		return false;
 	}
-	if (!*since)
-		*since = now;
-	return now - *since >= QUORUM_LOST_GRACE_S;
+	if (!l->since)
+		l->since = now;
+	if (l->looks < QUORUM_LOST_LOOKS)
+		l->looks++;
+	return now - l->since >= QUORUM_LOST_GRACE_S && l->looks >= QUORUM_LOST_LOOKS;
 }
 
 enum quorum_action quorum_next(bool sustained, bool judge, bool lost, bool reported)

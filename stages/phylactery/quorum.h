@@ -22,6 +22,16 @@
  * seconds under load, and housekeeping runs after every refresh, so counting rounds reported a loss
  * in the middle of formation (the cluster scenario saw "0 of 2 healthy" during control3's join). */
 #define QUORUM_LOST_GRACE_S 60
+/* ...and in this many looks in a row. Time alone is not enough: a survivor's housekeeping starved for
+ * 74 s (its etcd requests timing out under load) made two looks, one on the member list of before a
+ * promotion, and reported a loss the next look would not have seen (cluster scenario, after a reset). */
+#define QUORUM_LOST_LOOKS 3
+
+/* A loss as seen so far: since when (0: quorum does not look lost) and in how many looks in a row. */
+struct quorum_loss {
+	long long since;
+	int looks;
+};
 
 struct quorum_self {
 	const char *name, *ip, *boot_id, *share;
@@ -33,10 +43,10 @@ struct quorum_self {
  * voting member. A node that is not (joining, a learner, removed) sees only its side of things. */
 bool quorum_judge_is_member(const struct etcd_member *m, int n, const char *name, const char *ip);
 
-/* Feeds one look at etcd (lost: quorum looks lost to a node that may judge) at time now (seconds);
- * *since holds when the loss was first seen (0: not lost). True once it has lasted
- * QUORUM_LOST_GRACE_S. */
-bool quorum_loss_sustained(long long *since, bool lost, long long now);
+/* Feeds one look at etcd (lost: quorum looks lost to a node that may judge) at time now (seconds)
+ * into *l. True once the loss has lasted QUORUM_LOST_GRACE_S and been seen in QUORUM_LOST_LOOKS
+ * looks in a row; a look that sees quorum starts both over. */
+bool quorum_loss_sustained(struct quorum_loss *l, bool lost, long long now);
 
 enum quorum_action { QUORUM_ACT_KEEP, QUORUM_ACT_REPORT, QUORUM_ACT_WITHDRAW };
 /* After one look (sustained: quorum_loss_sustained's answer; judge: this node may judge; lost: quorum

@@ -138,11 +138,12 @@ static void quorum_step(struct phyl *p, const struct etcd_view *v)
 	bool judge = v->known && quorum_judge_is_member(v->m, v->n, p->me.name, p->me.ip);
 	bool lost = judge && v->q.voting >= 2 && !v->q.ok;
 	time_t now = time(NULL);
-	bool began = lost && !p->quorum_lost_since, looked_lost = p->quorum_lost_since != 0;
-	bool sustained = quorum_loss_sustained(&p->quorum_lost_since, lost, now);
+	bool began = lost && !p->quorum_lost.since, looked_lost = p->quorum_lost.since != 0;
+	bool sustained = quorum_loss_sustained(&p->quorum_lost, lost, now);
 	if (began) /* a member added and not yet started looks the same for a moment: the grace says which */
-		phyl_action(p, "etcd: %d of %d voting members healthy, %d needed; reported as lost if it lasts %d s",
-			    v->q.healthy_voting, v->q.voting, v->q.needed, QUORUM_LOST_GRACE_S);
+		phyl_action(p, "etcd: %d of %d voting members healthy, %d needed; reported as lost if it lasts %d s "
+			       "and %d looks", v->q.healthy_voting, v->q.voting, v->q.needed, QUORUM_LOST_GRACE_S,
+			    QUORUM_LOST_LOOKS);
 	enum quorum_action act = quorum_next(sustained, judge, lost, p->quorum_report[0] != '\0'); /* we write it */
 	if (act == QUORUM_ACT_REPORT) {
 		struct quorum_self s = {.name = p->me.name, .ip = p->me.ip, .boot_id = p->me.boot_id, .share = p->share,

@@ -44,14 +44,33 @@ TEST(quorum_loss_must_last_and_be_seen_by_a_member)
 	T_ASSERT(quorum_judge_is_member(m, 3, "control1", "10.10.0.1"));   /* by name is enough... */
 	T_ASSERT(quorum_judge_is_member(m, 3, "", "10.10.0.11"));          /* ...and so is the exact peer host */
 
-	long long since = 0;
-	T_ASSERT(!quorum_loss_sustained(&since, true, 1000));
-	T_ASSERT(!quorum_loss_sustained(&since, true, 1000 + QUORUM_LOST_GRACE_S - 1));
-	T_ASSERT(quorum_loss_sustained(&since, true, 1000 + QUORUM_LOST_GRACE_S));
-	T_ASSERT(!quorum_loss_sustained(&since, false, 1100)); /* back: the clock starts over */
-	T_EQ_INT((int)since, 0);
-	T_ASSERT(!quorum_loss_sustained(&since, true, 1200));
-	T_ASSERT(!quorum_loss_sustained(&since, true, 1200 + QUORUM_LOST_GRACE_S - 1));
+	struct quorum_loss l = {0};
+	T_ASSERT(!quorum_loss_sustained(&l, true, 1000));
+	T_ASSERT(!quorum_loss_sustained(&l, true, 1010));
+	T_ASSERT(!quorum_loss_sustained(&l, true, 1000 + QUORUM_LOST_GRACE_S - 1));
+	T_ASSERT(quorum_loss_sustained(&l, true, 1000 + QUORUM_LOST_GRACE_S));
+	T_ASSERT(!quorum_loss_sustained(&l, false, 1100)); /* back: the clock and the count start over */
+	T_EQ_INT((int)l.since, 0);
+	T_EQ_INT(l.looks, 0);
+	T_ASSERT(!quorum_loss_sustained(&l, true, 1200));
+	T_ASSERT(!quorum_loss_sustained(&l, true, 1200 + QUORUM_LOST_GRACE_S - 1));
+}
+
+/* Housekeeping starved (its etcd requests timing out under load): two looks 74 s apart are not a
+ * sustained loss; the third look in a row, still past the grace, is. A look that sees quorum
+ * between them starts over. */
+TEST(quorum_loss_needs_looks_in_a_row)
+{
+	struct quorum_loss l = {0};
+	T_ASSERT(!quorum_loss_sustained(&l, true, 250));
+	T_ASSERT(!quorum_loss_sustained(&l, true, 324)); /* past the grace, but the second look */
+	T_ASSERT(quorum_loss_sustained(&l, true, 330));
+	T_ASSERT(quorum_loss_sustained(&l, true, 340)); /* stays so while it lasts */
+	T_EQ_INT(l.looks, QUORUM_LOST_LOOKS);          /* counted up to the need, no further */
+	T_ASSERT(!quorum_loss_sustained(&l, false, 350));
+	T_ASSERT(!quorum_loss_sustained(&l, true, 500));
+	T_ASSERT(!quorum_loss_sustained(&l, true, 600));
+	T_ASSERT(quorum_loss_sustained(&l, true, 601));
 }
 
 /* The looks of a survivor every 10 s, as housekeeping makes them: one report once the grace has
@@ -59,12 +78,12 @@ TEST(quorum_loss_must_last_and_be_seen_by_a_member)
  * none again while it stands, withdrawn when quorum is back, not withdrawn by a look that cannot judge. */
 TEST(quorum_reported_once_then_withdrawn)
 {
-	long long since = 0;
+	struct quorum_loss l = {0};
 	bool reported = false;
 	int reports = 0, withdrawals = 0;
 	for (long long t = 1000; t <= 1200; t += 10) {
 		bool lost = t < 1150, judge = t != 1160;
-		bool sustained = quorum_loss_sustained(&since, judge && lost, t);
+		bool sustained = quorum_loss_sustained(&l, judge && lost, t);
 		enum quorum_action a = quorum_next(sustained, judge, lost, reported);
 		if (a == QUORUM_ACT_REPORT) {
 			reports++, reported = true;
@@ -324,6 +343,7 @@ int main(int argc, char **argv)
 	if (!mkdtemp(dir))
 		return 1;
 	T_RUN(quorum_loss_must_last_and_be_seen_by_a_member);
+	T_RUN(quorum_loss_needs_looks_in_a_row);
 	T_RUN(quorum_report_names_survivors_and_recovery);
 	T_RUN(quorum_reported_once_then_withdrawn);
 	T_RUN(manifest_force_new_cluster_round_trip);
